@@ -1,0 +1,1 @@
+"""See ../MODEL.md for who owns which module of this package."""
