@@ -156,7 +156,11 @@ def test_expired_session_sends_the_page_to_login_and_back(page, login, org):
         htmx.process(b);
     }"""
     )
+    # SESSION_SAVE_EVERY_REQUEST: a response still in flight (the bell badge loads after
+    # the page) would set the session cookie again after it is cleared, so wait for quiet.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
+    assert not page.context.cookies()
     page.locator("#probe").click()
     page.wait_for_url("**/org/login/**")
     assert page.url.endswith("/org/login/?next=%2F"), page.url
