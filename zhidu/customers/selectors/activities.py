@@ -15,12 +15,13 @@ from zhidu.core.filters import apply_filters
 from zhidu.org.choices import Action
 from zhidu.org.permissions import main_unit
 
-from ..choices import PlanStatus
+from ..choices import CollaboratorAccess, PlanStatus
 from ..filtersets.activities import ActivityFilterSet, OverdueFilterSet
 from ..models import (
     Activity,
     ActivityComment,
     ActivityType,
+    Collaborator,
     Contact,
     Customer,
     DevelopmentPlan,
@@ -222,21 +223,29 @@ def _next_occurrence(day: dt.date, today: dt.date) -> dt.date:
 
 
 def due_follow_ups(*, user, today: dt.date, limit: int = 50) -> list[Activity]:
-    """The user's follow-ups whose next date is today or past and that nothing followed
-    since (no later follow-up on the same customer or lead), on records they still hold."""
+    """The next steps due today or earlier on what ``user`` holds now, and that nothing
+    followed since (no later follow-up on the same customer or lead, whoever wrote it).
+
+    They follow the record, not the writer: after a transfer or a handover the receiver
+    sees the previous owner's planned dates on the customers and leads he now holds, and
+    the previous owner no longer does. On customers where ``user`` is a read-write
+    collaborator (协作人) he sees the next steps he wrote himself. One query."""
     later_customer = Activity.objects.filter(
         customer_id=OuterRef("customer_id"), occurred_at__gt=OuterRef("occurred_at")
     )
     later_lead = Activity.objects.filter(lead_id=OuterRef("lead_id"), occurred_at__gt=OuterRef("occurred_at"))
+    alive = Q(customer__deleted_at__isnull=True, customer__pool__isnull=True)
+    collaborating = Collaborator.objects.filter(user=user, access=CollaboratorAccess.READ_WRITE).values("customer_id")
     qs = (
-        Activity.objects.filter(owner=user, next_date__isnull=False, next_date__lte=today)
+        Activity.objects.filter(next_date__isnull=False, next_date__lte=today)
         .filter(
-            Q(customer__owner=user, customer__deleted_at__isnull=True, customer__pool__isnull=True)
+            (alive & Q(customer__owner=user))
+            | (alive & Q(owner=user, customer_id__in=collaborating))
             | Q(customer__isnull=True, lead__owner=user)
         )
         .exclude(Q(customer__isnull=False) & Exists(later_customer))
         .exclude(Q(customer__isnull=True) & Exists(later_lead))
-        .select_related("customer", "lead", "type", "contact")
+        .select_related("customer", "lead", "type", "contact", "owner")
         .order_by("next_date", "pk")
     )
     return list(qs[:limit])
