@@ -8,10 +8,15 @@ Everything a deployment changes comes from the environment:
 - ``ZHIDU_SECRET_KEY``, ``ZHIDU_ALLOWED_HOSTS`` (comma separated),
   ``ZHIDU_TIME_ZONE`` (default ``Asia/Shanghai``), ``ZHIDU_LANGUAGE`` (``zh-hans`` or ``en``),
   ``ZHIDU_TASK_BACKEND`` (``db`` default, or ``rq`` with ``REDIS_URL``).
+- ``ZHIDU_TRUSTED_PROXIES``: comma-separated addresses or networks of the proxies in front of
+  Zhidu whose ``X-Forwarded-For`` entry is believed (default: none; ``zhidu.core.http``).
+- ``ZHIDU_FIELD_KEYS``: comma-separated Fernet keys encrypting secrets at rest, newest first
+  (required in prod; in dev derived from the secret key; ``zhidu.core.crypto``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -182,6 +187,23 @@ SECURE_SSL_REDIRECT = PROD and os.environ.get("ZHIDU_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = 31536000 if PROD else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PROD
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROD else None
+# The proxies (nginx, a load balancer) whose X-Forwarded-For entry is believed when finding
+# the client's address for the sign-in throttle and the access log (zhidu.core.http).
+ZHIDU_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHIDU_TRUSTED_PROXIES", "").split(",") if p.strip()]
+for _proxy in ZHIDU_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"ZHIDU_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network")
+# Fernet keys for secrets stored encrypted (webhook URLs and signing secrets), newest first:
+# the first encrypts, all decrypt, so a new key goes in front and the old one stays until
+# `zhidu field_keys_rotate` has re-encrypted the rows (zhidu.core.crypto).
+ZHIDU_FIELD_KEYS = [k.strip() for k in os.environ.get("ZHIDU_FIELD_KEYS", "").split(",") if k.strip()]
+if not ZHIDU_FIELD_KEYS and PROD:
+    raise ImproperlyConfigured(
+        "Set ZHIDU_FIELD_KEYS in production; make a key with: python3 -c "
+        "'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' (docs/deployment.md)"
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

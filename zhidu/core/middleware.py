@@ -5,19 +5,22 @@ from django.http import HttpResponse
 from django.shortcuts import resolve_url
 
 from .context import client_ip_var, new_request_id, request_id_var
+from .http import client_ip
 
 
 class RequestIdMiddleware:
     """Gives every request an id (or keeps the proxy's ``X-Request-ID``) that audit rows
-    carry, and remembers the client IP for the access log."""
+    carry, and remembers the client IP (behind trusted proxies: ``zhidu.core.http.client_ip``) for
+    the access log."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         rid = request.headers.get("X-Request-ID", "")[:64] or new_request_id()
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = client_ip(request)
         request.request_id = rid
+        request.client_ip = ip
         t1 = request_id_var.set(rid)
         t2 = client_ip_var.set(ip)
         try:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from zhidu.audit.models import AccessEvent
 from zhidu.audit.services import access_log, audit_record
 from zhidu.core.errors import ApplicationError, ValidationError
+from zhidu.core.http import client_ip
 
 from .models import LoginFailure, User, UserSession
 
@@ -115,7 +116,7 @@ def login_attempt(*, request, username: str, password: str) -> User:
     ``ZHIDU_LOGIN_LOCKOUT_MINUTES`` lock the name for that many minutes. Every outcome is
     in the access log (网络安全法 §21)."""
     username = _normalise(username)
-    ip = request.META.get("REMOTE_ADDR", "") or ""
+    ip = client_ip(request)
     now = timezone.now()
     for key in (username, _ip_key(ip) if ip else None):
         if not key:
@@ -216,7 +217,7 @@ def password_change(*, request, user: User, old_password: str, new_password: str
     if request is not None:
         update_session_auth_hash(request, user)
         sessions_end(user=user, keep=request.session.session_key)
-        session_register(user=user, session_key=request.session.session_key, ip=request.META.get("REMOTE_ADDR", ""))
+        session_register(user=user, session_key=request.session.session_key, ip=client_ip(request))
     else:
         sessions_end(user=user)
     return user

@@ -314,3 +314,38 @@ def test_stale_failure_counters_are_purged_but_locks_kept(db):
     )
     assert login_failure_purge() == 1
     assert set(LoginFailure.objects.values_list("username", flat=True)) == {"fresh", "locked"}
+
+
+def test_throttle_keys_on_the_client_behind_a_trusted_proxy(org, settings):
+    """Behind nginx every request comes from nginx's address: the throttle must count the
+    client from X-Forwarded-For, or one attacker would lock out the whole company — and a
+    client must not escape it by forging the header's left-most entries."""
+    settings.ZHIDU_TRUSTED_PROXIES = ["10.0.0.2"]
+    settings.ZHIDU_LOGIN_MAX_FAILURES = 50
+    settings.ZHIDU_LOGIN_IP_MAX_FAILURES = 3
+    attacker = Client(REMOTE_ADDR="10.0.0.2")
+    for i, name in enumerate(["a1", "a2"]):
+        # A different forged left-most entry each time: it must not reset the count.
+        forged = f"198.51.100.{i}, 203.0.113.7"
+        r = attacker.post(LOGIN, {"username": name, "password": "wrong"}, HTTP_X_FORWARDED_FOR=forged)
+        assert r.status_code == 200
+    r = attacker.post(LOGIN, {"username": "a3", "password": "wrong"}, HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7")
+    assert r.status_code == 429
+    assert LoginFailure.objects.get(username="ip:203.0.113.7").locked_until is not None
+    assert not LoginFailure.objects.filter(username="ip:10.0.0.2").exists()
+    assert not LoginFailure.objects.filter(username__startswith="ip:198.51.100").exists()
+    assert set(AccessLog.objects.filter(event="login_failed").values_list("ip", flat=True)) == {"203.0.113.7"}
+    # A colleague behind the same proxy is not throttled.
+    colleague = Client(REMOTE_ADDR="10.0.0.2")
+    r = colleague.post(LOGIN, {"username": "rep_a1", "password": org.password}, HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert r.status_code == 302
+    assert UserSession.objects.get(user=org.rep_a1).ip == "203.0.113.8"
+
+
+def test_without_trusted_proxies_the_header_is_ignored(org, settings):
+    settings.ZHIDU_TRUSTED_PROXIES = []
+    settings.ZHIDU_LOGIN_IP_MAX_FAILURES = 50
+    c = Client(REMOTE_ADDR="10.0.0.2")
+    c.post(LOGIN, {"username": "a1", "password": "wrong"}, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert LoginFailure.objects.filter(username="ip:10.0.0.2").exists()
+    assert not LoginFailure.objects.filter(username="ip:203.0.113.7").exists()
