@@ -27,7 +27,11 @@ class ContactQuerySet(ScopedQuerySet):
 
 class Contact(TimeStampedModel):
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        db_index=False,  # contact_customer_idx (customer, is_active) serves it
     )
     name = models.CharField(_("name"), max_length=60)
     search_text = models.CharField(max_length=400, editable=False, default="")
@@ -39,11 +43,11 @@ class Contact(TimeStampedModel):
     )
     is_primary = models.BooleanField(_("primary contact"), default=False)
     phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
-    phone_normalized = models.CharField(max_length=20, editable=False, blank=True, default="", db_index=True)
+    phone_normalized = models.CharField(max_length=20, editable=False, blank=True, default="")
     phone2 = models.CharField(_("second phone"), max_length=40, blank=True, default="")
-    phone2_normalized = models.CharField(max_length=20, editable=False, blank=True, default="", db_index=True)
+    phone2_normalized = models.CharField(max_length=20, editable=False, blank=True, default="")
     email = models.EmailField(_("e-mail"), max_length=200, blank=True, default="")
-    email_normalized = models.CharField(max_length=200, editable=False, blank=True, default="", db_index=True)
+    email_normalized = models.CharField(max_length=200, editable=False, blank=True, default="")
     wechat = models.CharField(_("WeChat"), max_length=60, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True, default="")
@@ -51,7 +55,12 @@ class Contact(TimeStampedModel):
         _("still there"), default=True, help_text=_("Clear when the person has left the customer.")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never filtered on
     )
 
     objects = ContactQuerySet.as_manager()
@@ -60,7 +69,13 @@ class Contact(TimeStampedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name", "id"]
-        indexes = [models.Index(fields=["customer", "is_active"], name="contact_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "is_active"], name="contact_customer_idx"),
+            # Equality only (duplicate checks): no ``varchar_pattern_ops`` twins as db_index adds.
+            models.Index(fields=["phone_normalized"], name="contact_phone_idx"),
+            models.Index(fields=["phone2_normalized"], name="contact_phone2_idx"),
+            models.Index(fields=["email_normalized"], name="contact_email_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -55,7 +55,7 @@ class Customer(OwnedModel, TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     search_text = models.CharField(max_length=1000, editable=False, default="")
     search_grams = SearchGramsField()
-    name_normalized = models.CharField(max_length=200, editable=False, default="", db_index=True)
+    name_normalized = models.CharField(max_length=200, editable=False, default="")  # indexed in Meta
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -89,7 +89,19 @@ class Customer(OwnedModel, TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True, default="")
 
-    # Public pool (公海): set ⇔ owner is NULL.
+    # ``OwnedModel.owner`` without its own index: ``cust_owner_alive_idx`` (owner, deleted_at)
+    # serves every lookup by owner (an import writes each index once per row).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    # Public pool (公海): set ⇔ owner is NULL. Indexed by ``cust_pool_alive_idx``.
     pool = models.ForeignKey(
         "customers.PublicPool",
         verbose_name=_("public pool"),
@@ -97,6 +109,7 @@ class Customer(OwnedModel, TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,
     )
 
     # Protection (保护期) and recycling clocks.
@@ -119,6 +132,7 @@ class Customer(OwnedModel, TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # never filtered on (only a user's deletion would look it up)
     )
 
     # Recycle bin (回收站).
@@ -130,6 +144,7 @@ class Customer(OwnedModel, TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # never filtered on
     )
 
     created_by = models.ForeignKey(
@@ -139,6 +154,7 @@ class Customer(OwnedModel, TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # never filtered on
     )
 
     tags = models.ManyToManyField(
@@ -161,6 +177,8 @@ class Customer(OwnedModel, TimeStampedModel):
             models.Index(fields=["pool", "deleted_at"], name="cust_pool_alive_idx"),
             models.Index(fields=["province"], name="cust_province_idx"),
             models.Index(fields=["industry"], name="cust_industry_idx"),
+            # Equality only (duplicate checks): no ``varchar_pattern_ops`` twin as db_index adds.
+            models.Index(fields=["name_normalized"], name="cust_name_norm_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
