@@ -35,6 +35,7 @@ from ..choices import (
 )
 from ..normalize import normalize_email, normalize_phone, to_simplified
 from ..validators import validate_credit_code
+from .search import STOP_GRAMS
 
 # --- fields ---------------------------------------------------------------------------------
 
@@ -527,11 +528,13 @@ def fast_strip_legal_suffix(text: str) -> str:
 
 
 def fast_grams(search_text: str) -> list[str]:
-    """``search.grams_for``: the distinct 1- and 2-character grams of every token."""
+    """``search.grams_for``: the distinct 1- and 2-character grams of every token, without
+    the stop grams."""
     grams: set[str] = set()
     for token in search_text.split(" "):
         grams.update(token)
         grams.update(map(str.__add__, token, token[1:]))
+    grams -= STOP_GRAMS
     return sorted(grams)
 
 

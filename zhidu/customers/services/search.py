@@ -6,6 +6,17 @@ write; queries use ``contains``. On PostgreSQL ``search_grams`` (the 1- and 2-ch
 grams of ``search_text``, GIN-indexed) narrow the candidates first (``@>``) and the
 ``contains`` rechecks. Pinyin is computed once per name after stripping legal suffixes
 (so 有限公司 does not bloat every row), memoised per process.
+
+Stop grams (``STOP_GRAMS``) are neither stored nor asked of the index: single Latin
+letters, the grams of the Chinese legal suffixes (有限公司 …) and the pinyin bigrams of the
+commonest finals (``ng``, ``an``, …). Each is in a large share of all rows, so as a filter
+it narrows little, while it made up almost half of every row's index entries (the cost of
+writing a row). Correctness: a row matching ``q`` contains ``q`` inside one token of its
+``search_text``, so every gram of ``q`` is a gram of that row; dropping the same stop
+grams on both sides keeps the query's grams a subset of the row's, and the ``contains``
+recheck still decides. A query made only of stop grams (``a``, ``公司``, ``ang``) is not
+narrowed by the index: a ``contains`` scan, which for such common text finds its first
+page quickly.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from pypinyin import Style, lazy_pinyin
 
-from ..normalize import normalize_text, strip_legal_suffix
+from ..normalize import LEGAL_SUFFIXES, normalize_text, strip_legal_suffix
 
 _HAN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
@@ -60,13 +71,31 @@ def search_text_for(*names: str) -> str:
     return " ".join(tokens)
 
 
+def _suffix_grams() -> frozenset[str]:
+    grams: set[str] = set()
+    for suffix in LEGAL_SUFFIXES:
+        if _HAN.fullmatch(suffix):
+            grams.update(suffix)
+            grams.update(suffix[i : i + 2] for i in range(len(suffix) - 1))
+    return frozenset(grams)
+
+
+# Never indexed, never asked of the index (see the module's docstring). Digits stay
+# indexed: rare in names, so cheap to store and selective to ask for.
+PINYIN_STOP_BIGRAMS = frozenset(
+    ["ng", "an", "en", "in", "on", "ia", "ua", "ao", "ai", "ei", "ou", "ui", "iu", "un", "uo", "ie"]
+)
+STOP_GRAMS = frozenset("abcdefghijklmnopqrstuvwxyz") | _suffix_grams() | PINYIN_STOP_BIGRAMS
+
+
 def grams_for(search_text: str) -> list[str]:
-    """Distinct 1- and 2-character grams of every token of ``search_text``."""
+    """Distinct 1- and 2-character grams of every token of ``search_text``, without the
+    stop grams."""
     grams: set[str] = set()
     for token in search_text.split(" "):
         grams.update(token)
         grams.update(token[i : i + 2] for i in range(len(token) - 1))
-    return sorted(grams)
+    return sorted(grams - STOP_GRAMS)
 
 
 def normalize_query(query: str | None) -> str:
@@ -89,10 +118,11 @@ def query_grams(q: str) -> list[str]:
     """Grams a row must contain to possibly match ``q``. A Chinese gram is selective, so
     all are used; for a Latin query (pinyin, initials) only the rarest few — asking the
     GIN index for "ng" and "on" as well costs more than the ``contains`` recheck saves
-    (``chongqing`` at 1M rows: 790 ms with all seven grams, 330 ms with three)."""
+    (``chongqing`` at 1M rows: 790 ms with all seven grams, 330 ms with three). Stop
+    grams are never asked for: empty when ``q`` is made of them only."""
     if len(q) == 1:
-        return [q]
-    grams = {q[i : i + 2] for i in range(len(q) - 1)}
+        return [] if q in STOP_GRAMS else [q]
+    grams = {q[i : i + 2] for i in range(len(q) - 1)} - STOP_GRAMS
     if _HAN.search(q) or len(grams) <= MAX_LATIN_GRAMS:
         return sorted(grams)
     return sorted(sorted(grams, key=lambda g: (_commonness(g), g))[:MAX_LATIN_GRAMS])
@@ -112,9 +142,13 @@ def search_filter(qs: QuerySet, query: str | None, *, prefix: str = "", wide: bo
         # subquery instead of the wide table — half the time at 100,000 rows.
         ids = qs.model._base_manager.using(qs.db).filter(search_text__contains=q).values("pk")
         return qs.filter(pk__in=ids)
+    grams = query_grams(q)
+    if not grams:
+        # Only stop grams: an empty ``@>`` would make the GIN index read all its entries.
+        return qs.filter(**{f"{prefix}search_text__contains": q})
     return qs.filter(
         **{
-            f"{prefix}search_grams__has_grams": query_grams(q),
+            f"{prefix}search_grams__has_grams": grams,
             f"{prefix}search_text__contains": q,
         }
     )
