@@ -22,7 +22,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         from zhidu.org.tokens import api_token_authenticate
 
-        user = api_token_authenticate(token)
+        # Raises a 403 when the token lacks the scope the method needs (zhidu.org.tokens).
+        user = api_token_authenticate(token, method=request.method)
         if user is not None:
             request.user = user
         return user

@@ -75,7 +75,7 @@ def tokens_list(request):
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token (shown once)")
 def tokens_create(request, payload: TokenIn):
     token, raw = api_token_create(
-        actor=request.user, user=request.user, name=payload.name, expires_at=payload.expires_at
+        actor=request.user, user=request.user, name=payload.name, expires_at=payload.expires_at, scopes=payload.scopes
     )
     out = TokenOut.from_orm(token).model_dump()
     return 201, {**out, "token": raw}

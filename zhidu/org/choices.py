@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -18,6 +19,14 @@ class Role(models.TextChoices):
     MARKETING = "marketing", _("Marketing specialist")
     FINANCE = "finance", _("Finance")
     HR = "hr", _("HR and administration")
+
+
+class ApiTokenScope(models.TextChoices):
+    """What an API token may do: ``read`` (GET, HEAD, OPTIONS) and ``write`` (everything
+    else). Write implies read."""
+
+    READ = "read", pgettext_lazy("api token scope", "read")
+    WRITE = "write", pgettext_lazy("api token scope", "write")
 
 
 class DataScope(models.TextChoices):

@@ -49,6 +49,17 @@ class ApiTokenForm(forms.Form):
         label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. 'ERP sync'."), strip=True
     )
     expires_in = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
+    access = forms.ChoiceField(
+        label=_("Access"),
+        choices=[("read", _("Read only")), ("write", _("Read and write"))],
+        initial="read",
+        required=False,  # nothing chosen: the safer read-only
+        widget=forms.RadioSelect,
+        help_text=_("A read-only token can look things up but cannot create, change or delete anything."),
+    )
+
+    def scopes(self) -> list[str]:
+        return ["read", "write"] if self.cleaned_data.get("access") == "write" else ["read"]
 
 
 def _unit_field(label, required: bool = False) -> forms.TypedChoiceField:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -177,6 +178,7 @@ class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scopes: list[str] = Field(description="`read` (GET) and/or `write` (POST, PUT, PATCH, DELETE)")
     created_at: dt.datetime
     expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
@@ -186,6 +188,11 @@ class TokenOut(Schema):
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     expires_at: dt.datetime | None = None
+    scopes: list[Literal["read", "write"]] = Field(
+        default_factory=lambda: ["read"],
+        min_length=1,
+        description='`["read"]` (the default) or `["read", "write"]`; write implies read.',
+    )
 
 
 class TokenCreatedOut(TokenOut):

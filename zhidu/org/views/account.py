@@ -49,7 +49,11 @@ def token_create(request):
         expires_at = timezone.now() + dt.timedelta(days=int(days)) if days else None
         try:
             token, raw = api_token_create(
-                actor=request.user, user=request.user, name=form.cleaned_data["name"], expires_at=expires_at
+                actor=request.user,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                expires_at=expires_at,
+                scopes=form.scopes(),
             )
         except ApplicationError as exc:
             form_error(form, exc)
