@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+INBOX_BADGE_REFRESH = "every 60s, approvals-changed from:body"
+
+
+def _inbox_badge(user) -> int:
+    from .selectors import inbox_count
+
+    return inbox_count(user=user)
+
 
 class ApprovalsConfig(AppConfig):
     name = "zhidu.approvals"
@@ -33,8 +41,19 @@ class ApprovalsConfig(AppConfig):
                 (_("Delegation"), "approvals:delegations", "user-share"),
             ]
         ):
+            # "Waiting for me" shows its count, refreshed every minute and right after a
+            # decision (the views send the "approvals-changed" event).
+            inbox = url_name == "approvals:inbox"
             navigation.register(
-                NavItem(section="approvals", label=label, url_name=url_name, icon=icon, order=20 + order)
+                NavItem(
+                    section="approvals",
+                    label=label,
+                    url_name=url_name,
+                    icon=icon,
+                    order=20 + order,
+                    badge=_inbox_badge if inbox else None,
+                    badge_refresh=INBOX_BADGE_REFRESH if inbox else "",
+                )
             )
         self._register_events()
 

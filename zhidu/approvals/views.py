@@ -233,7 +233,9 @@ def act(request, pk: int, action: str):
         req = _get_request(user, req.pk)
         ctx = _detail_context(request, req)
         ctx["done"] = done
-        return render(request, "approvals/partials/request_body.html", ctx)
+        response = render(request, "approvals/partials/request_body.html", ctx)
+        response["HX-Trigger"] = "approvals-changed"  # the navigation badge reloads its count
+        return response
     return redirect(url)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -10,12 +10,24 @@ from django.views.decorators.http import require_GET
 
 from . import dashboard as dashboard_registry
 from . import errors
+from .navigation import badge_for
 
 
 @login_required
 def dashboard(request):
     widgets = dashboard_registry.render_data(request.user)
     return render(request, "core/dashboard.html", {"widgets": widgets})
+
+
+@login_required
+@require_GET
+def nav_badge(request, url_name: str):
+    """One navigation entry's count, for its ``hx-get`` refresh (``NavItem.badge``); 404
+    for an entry without a badge or one the person does not see."""
+    badge = badge_for(request.user, url_name)
+    if badge is None:
+        raise Http404
+    return render(request, "core/includes/nav_badge.html", {"badge": badge})
 
 
 @require_GET

@@ -7,13 +7,27 @@ from django.utils.translation import gettext_lazy as _
 from zhidu.core.navigation import NavItem, register, register_section
 
 
+def _due_count(user) -> int:
+    from .selectors.activities import due_follow_ups_count
+
+    return due_follow_ups_count(user=user)
+
+
 def register_menu() -> None:
     register_section("customers", _("Customers"))
     items = [
         NavItem(
             "customers", _("Customers"), "customers:customer_list", "building", ("customers.customer", "view"), order=10
         ),
-        NavItem("customers", _("My day"), "customers:my_day", "sun", ("customers.activity", "view"), order=5),
+        NavItem(
+            "customers",
+            _("My day"),
+            "customers:my_day",
+            "sun",
+            ("customers.activity", "view"),
+            order=5,
+            badge=_due_count,  # follow-ups due: computed with the page, no polling
+        ),
         NavItem(
             "customers", _("Public pool"), "customers:pool_list", "lifebuoy", ("customers.publicpool", "view"), order=30
         ),

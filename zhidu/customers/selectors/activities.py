@@ -222,21 +222,21 @@ def _next_occurrence(day: dt.date, today: dt.date) -> dt.date:
     return day
 
 
-def due_follow_ups(*, user, today: dt.date, limit: int = 50) -> list[Activity]:
+def _due_qs(*, user, today: dt.date) -> QuerySet[Activity]:
     """The next steps due today or earlier on what ``user`` holds now, and that nothing
     followed since (no later follow-up on the same customer or lead, whoever wrote it).
 
     They follow the record, not the writer: after a transfer or a handover the receiver
     sees the previous owner's planned dates on the customers and leads he now holds, and
     the previous owner no longer does. On customers where ``user`` is a read-write
-    collaborator (协作人) he sees the next steps he wrote himself. One query."""
+    collaborator (协作人) he sees the next steps he wrote himself."""
     later_customer = Activity.objects.filter(
         customer_id=OuterRef("customer_id"), occurred_at__gt=OuterRef("occurred_at")
     )
     later_lead = Activity.objects.filter(lead_id=OuterRef("lead_id"), occurred_at__gt=OuterRef("occurred_at"))
     alive = Q(customer__deleted_at__isnull=True, customer__pool__isnull=True)
     collaborating = Collaborator.objects.filter(user=user, access=CollaboratorAccess.READ_WRITE).values("customer_id")
-    qs = (
+    return (
         Activity.objects.filter(next_date__isnull=False, next_date__lte=today)
         .filter(
             (alive & Q(customer__owner=user))
@@ -245,10 +245,18 @@ def due_follow_ups(*, user, today: dt.date, limit: int = 50) -> list[Activity]:
         )
         .exclude(Q(customer__isnull=False) & Exists(later_customer))
         .exclude(Q(customer__isnull=True) & Exists(later_lead))
-        .select_related("customer", "lead", "type", "contact", "owner")
-        .order_by("next_date", "pk")
     )
-    return list(qs[:limit])
+
+
+def due_follow_ups(*, user, today: dt.date, limit: int = 50) -> list[Activity]:
+    """See :func:`_due_qs`; the oldest first."""
+    qs = _due_qs(user=user, today=today).select_related("customer", "lead", "type", "contact", "owner")
+    return list(qs.order_by("next_date", "pk")[:limit])
+
+
+def due_follow_ups_count(*, user, today: dt.date | None = None) -> int:
+    """How many follow-ups are due (the "my day" badge in the navigation); one query."""
+    return _due_qs(user=user, today=today or timezone.localdate()).count()
 
 
 def key_dates_soon(*, user, today: dt.date, birthday_days: int, limit: int = 30) -> list[KeyDateSoon]:

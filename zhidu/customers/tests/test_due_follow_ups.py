@@ -127,3 +127,25 @@ def test_one_query_however_many(org, django_assert_num_queries):
         rows = due_follow_ups(user=org.rep_a1, today=today)
         seen = [(a.customer.name, a.type.name, a.owner.username, a.next_step) for a in rows]
     assert sorted(s[3] for s in seen) == ["第1步", "第2步", "第3步", "第4步", "第5步", "第7步"]
+
+
+def test_my_day_badge_in_the_navigation_counts_them(org, client):
+    from django.urls import reverse
+
+    from zhidu.customers.selectors.activities import due_follow_ups_count
+
+    today = timezone.localdate()
+    c = held(org.rep_a1)
+    _log(org.rep_a1, c, next_date=today)
+    _log(org.rep_a1, held(org.rep_a1), next_date=today - dt.timedelta(days=1))
+    _log(org.rep_a1, held(org.rep_a1), next_date=today + dt.timedelta(days=1))  # not yet
+    assert due_follow_ups_count(user=org.rep_a1) == 2
+    client.force_login(org.rep_a1)
+    html = client.get(reverse("core:dashboard")).content.decode()
+    badge = html.split('id="nav-badge-customers-my-day"', 1)[1].split("</a>", 1)[0]
+    assert 'data-count="2"' in badge and "hx-get" not in badge  # with the page, no polling
+    tsvc.customer_transfer(actor=org.tm_a, customers=[c], to_user=org.rep_a2, reason="调整")
+    assert due_follow_ups_count(user=org.rep_a1) == 1 and due_follow_ups_count(user=org.rep_a2) == 1
+    client.force_login(org.rep_a2)
+    html = client.get(reverse("customers:my_day")).content.decode()
+    assert 'data-testid="nav-badge-customers-my-day" data-count="1"' in html
