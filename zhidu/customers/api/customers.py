@@ -51,19 +51,13 @@ router = Router()
 CustomerQuery = filter_schema(CustomerFilterSet, "CustomerFilters")
 
 
-def _parent(parent_id: int | None, user) -> Customer | None:
-    if parent_id is None:
-        return None
-    return sel.customer_get(user=user, pk=parent_id)
-
-
 def _data(payload, user, *, partial: bool) -> dict:
+    """The payload as the services take it; ``parent_id`` goes through as is (the service
+    refuses a parent the user may not see, the customer itself or one of its branches)."""
     raw = payload.dict(exclude_unset=partial)
     raw.pop("contact", None)
     raw.pop("owner_id", None)
-    if "parent_id" in raw:
-        raw["parent"] = _parent(raw.pop("parent_id"), user)
-    return {k: ("" if v is None and k not in ("latitude", "longitude", "parent") else v) for k, v in raw.items()}
+    return {k: ("" if v is None and k not in ("latitude", "longitude", "parent_id") else v) for k, v in raw.items()}
 
 
 # --- customers -------------------------------------------------------------------------------

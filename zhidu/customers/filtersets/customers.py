@@ -2,20 +2,85 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import CustomerKind, CustomerStatus, CustomerTier, Industry, LeadSource, Province
-from ..models import Customer
-from ..services.search import search_filter
+from ..models import Contact, Customer
+from ..normalize import normalize_phone
+from ..services.search import normalize_query, search_filter
+
+# A query that is only a phone number: digits with the separators people type.
+_PHONE_QUERY = re.compile(r"\+?[\d\s\-().（）]+")
+MIN_PHONE_TAIL = 4
+
+
+def _full_number(phone: str) -> bool:
+    """A whole number (matched exactly, through the index on ``phone_normalized``) rather
+    than a tail: a mainland mobile, a landline with its area code, a foreign number."""
+    return (
+        phone.startswith("+")
+        or (phone.startswith("1") and len(phone) == 11)
+        or (phone.startswith("0") and len(phone) >= 10)
+    )
+
+
+def phone_query(value: str | None) -> tuple[str, bool] | None:
+    """``(normalised digits, whole number?)`` when ``value`` is a phone or the tail of one
+    (at least four digits), else None. ``+86 138 1234 5678`` → ``("13812345678", True)``;
+    ``1234 5678`` → ``("12345678", False)``."""
+    text = (value or "").strip()
+    if not text or not _PHONE_QUERY.fullmatch(text):
+        return None
+    phone = normalize_phone(text)
+    if len(phone.lstrip("+")) < MIN_PHONE_TAIL:
+        return None
+    return phone, _full_number(phone)
+
+
+def contact_phone_q(phone: str, whole: bool) -> Q:
+    if whole:
+        return Q(phone_normalized=phone) | Q(phone2_normalized=phone)
+    return Q(phone_normalized__endswith=phone) | Q(phone2_normalized__endswith=phone)
+
+
+def customers_matching(value: str | None, *, user) -> QuerySet | None:
+    """The ids (a subquery) of customers whose name matches ``value`` or who have a
+    contact whose name or phone matches it; None when there is nothing to search for.
+
+    One ``UNION`` for ``pk IN (…)`` so each branch keeps its own index (the name grams of
+    customers, of contacts, ``phone_normalized``) and the caller's scope stays outside: the
+    list only ever shows customers the user may see. Phones are searched only for people
+    who may see phones, and never on customers in a public pool, whose contact details
+    stay masked until claimed — so a search cannot be used to guess a masked number."""
+    from zhidu.org.choices import Action
+    from zhidu.org.permissions import has_perm
+
+    if not normalize_query(value):
+        return None
+    # ``wide``: the subquery itself is not scoped (SQLite then reads the covering index).
+    names = search_filter(Customer._base_manager.all(), value, wide=True).order_by().values("pk")
+    parts: list[QuerySet] = []
+    if user is not None and has_perm(user, "customers.contact", Action.VIEW):
+        parts.append(search_filter(Contact._base_manager.all(), value).order_by().values("customer_id"))
+        phone = phone_query(value)
+        if phone is not None and has_perm(user, "customers.contact", Action.VIEW_PHONE):
+            by_phone = Contact._base_manager.filter(contact_phone_q(*phone), customer__pool__isnull=True)
+            parts.append(by_phone.order_by().values("customer_id"))
+    return names.union(*parts) if parts else names
 
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
-        help_text=_("Name, full pinyin or initials (hwjs finds 华为技术); traditional characters match too."),
+        help_text=_(
+            "Customer or contact name, full pinyin or initials (hwjs finds 华为技术); traditional characters "
+            "match too. Or a contact's phone: the whole number or its last digits (at least four)."
+        ),
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CustomerStatus.choices)
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=CustomerTier.choices)
@@ -49,11 +114,8 @@ class CustomerFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, qs, name, value):
-        from zhidu.org.permissions import visibility
-
-        user = getattr(self.request, "user", None)
-        wide = user is not None and visibility(user, "customers.customer", "view").everything
-        return search_filter(qs, value, wide=wide)
+        ids = customers_matching(value, user=getattr(self.request, "user", None))
+        return qs if ids is None else qs.filter(pk__in=ids)
 
     def filter_mine(self, qs, name, value):
         user = getattr(self.request, "user", None)

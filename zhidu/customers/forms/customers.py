@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import CollaboratorAccess
@@ -14,12 +15,16 @@ FORM_FIELDS = [f for f in EDITABLE_FIELDS if f != "parent"]
 
 
 class CustomerForm(forms.ModelForm):
-    parent_name = forms.CharField(
+    # The parent-company picker: ``parent_q`` is typed (htmx lists matching customers
+    # under it, ``customers.js`` fills ``parent_id`` with the one picked); without
+    # JavaScript the typed text is taken as the exact name of a customer.
+    parent_q = forms.CharField(
         label=_("Parent company"),
         required=False,
         max_length=200,
-        help_text=_("For group customers: the exact name of the parent company's record."),
+        help_text=_("For group customers: type part of its name, pinyin or initials and pick it from the list."),
     )
+    parent_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     class Meta:
         model = Customer
@@ -33,6 +38,20 @@ class CustomerForm(forms.ModelForm):
         self.fields["credit_code"].max_length = 30
         for name in ("name", "credit_code"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["parent_q"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-controls": "parent-options",
+                "data-parent-search": "",
+                "hx-get": reverse("customers:customer_parent_options"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#parent-options",
+                "hx-include": "[name='exclude_id']",
+                "hx-sync": "this:replace",
+            }
+        )
         if with_contact:
             self.fields["contact_name"] = forms.CharField(label=_("Contact name"), max_length=60, required=False)
             self.fields["contact_title"] = forms.CharField(label=_("Job title"), max_length=60, required=False)

@@ -16,7 +16,7 @@ from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.choices import Action
 from zhidu.org.permissions import has_perm
 
-from ..filtersets.customers import CustomerFilterSet
+from ..filtersets.customers import CustomerFilterSet, customers_matching
 from ..models import Activity, Collaborator, ConflictClaim, Contact, Customer, PoolEvent, Tag
 
 
@@ -28,6 +28,32 @@ def customer_list(*, user, filters: dict[str, Any] | None = None, request=None) 
     if not (filters or {}).get("ordering"):
         qs = qs.order_by("-created_at", "-id")
     return qs.select_related("owner", "owner_unit", "pool")
+
+
+PICKER_LIMIT = 10
+
+
+def customer_parent_options(*, user, query: str, exclude_id: int | None = None, limit: int = PICKER_LIMIT) -> list:
+    """The parent-company picker: up to ``limit`` customers ``user`` sees (not in the
+    recycle bin) matching ``query`` the way the customer list searches, without the
+    customer being edited and its direct branches (deeper ones the service refuses)."""
+    ids = customers_matching(query, user=user)
+    if ids is None:
+        return []
+    qs = Customer.objects.alive().visible_to(user, Action.VIEW).filter(pk__in=ids)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id).exclude(parent_id=exclude_id)
+    return list(qs.select_related("owner", "pool").order_by("name_normalized", "pk")[:limit])
+
+
+def customer_find_by_name(*, user, name: str) -> Customer | None:
+    """The customer ``user`` sees called ``name`` (as duplicate checks compare names)."""
+    from ..normalize import normalize_name
+
+    key = normalize_name(name)
+    if not key:
+        return None
+    return Customer.objects.alive().visible_to(user, Action.VIEW).filter(name_normalized=key).order_by("pk").first()
 
 
 def customer_get(*, user, pk: int, action: str = Action.VIEW, include_deleted: bool = False) -> Customer:

@@ -105,6 +105,58 @@ def _lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
+# --- group customers (集团客户) ----------------------------------------------------------------
+
+# A group is a few levels deep; the walk up stops here even if bad data made a loop.
+MAX_GROUP_DEPTH = 100
+
+
+def _parent_refused() -> ValidationError:
+    msg = _("Choose the parent company among the customers you can see.")
+    return ValidationError(msg, fields={"parent_id": [msg]})
+
+
+def _resolve_parent(data: dict[str, Any]) -> dict[str, Any]:
+    """``parent_id`` (the API, the picker) becomes ``parent``. An id that does not exist is
+    refused with the same message as one the actor may not see, so it tells nothing."""
+    if "parent_id" not in data:
+        return data
+    data = dict(data)
+    parent_id = data.pop("parent_id")
+    parent = None
+    if parent_id:
+        parent = Customer._base_manager.filter(pk=parent_id).first()
+        if parent is None:
+            raise _parent_refused()
+    data["parent"] = parent
+    return data
+
+
+def _check_parent(actor: User, customer: Customer | None, parent: Customer | None) -> None:
+    """A parent company must be a customer the actor sees (not in the recycle bin), and
+    neither the customer itself nor one of its branches, at any depth: a group is a tree."""
+    if parent is None:
+        return
+    if customer is not None and customer.pk is not None and parent.pk == customer.pk:
+        msg = _("A customer cannot be its own parent company.")
+        raise ValidationError(msg, fields={"parent_id": [msg]})
+    if not Customer.objects.alive().filter(pk=parent.pk).visible_to(actor, Action.VIEW).exists():
+        raise _parent_refused()
+    if customer is None or customer.pk is None:
+        return
+    seen: set[int] = set()
+    ancestor_id = parent.parent_id
+    while ancestor_id is not None and ancestor_id not in seen and len(seen) < MAX_GROUP_DEPTH:
+        if ancestor_id == customer.pk:
+            msg = _("%(parent)s belongs to %(name)s's group; a branch cannot be its parent company.") % {
+                "parent": parent.name,
+                "name": customer.name,
+            }
+            raise ValidationError(msg, fields={"parent_id": [msg]})
+        seen.add(ancestor_id)
+        ancestor_id = Customer._base_manager.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
+
+
 # --- holding cap -------------------------------------------------------------------------
 
 
@@ -167,9 +219,11 @@ def customer_register(
             raise PermissionDenied(_("%(owner)s is outside your scope.") % {"owner": owner})
     if not owner.is_active:
         raise ValidationError(_("%(owner)s is not an active user.") % {"owner": owner})
+    data = _resolve_parent(data)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _check_parent(actor, None, data.get("parent"))
 
     customer = Customer(**data)
     _derive(customer)
@@ -220,7 +274,9 @@ def customer_register(
 @transaction.atomic
 def customer_update(*, actor: User, customer: Customer, data: dict[str, Any]) -> Customer:
     """Edit a customer's details. The owner, managers in scope with ``edit`` and read-write
-    collaborators may; a change of name or credit code runs the duplicate check again."""
+    collaborators may; a change of name or credit code runs the duplicate check again; a
+    new parent company is checked (``_check_parent``)."""
+    data = _resolve_parent(data)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -228,12 +284,12 @@ def customer_update(*, actor: User, customer: Customer, data: dict[str, Any]) ->
     _require(actor, customer, Action.EDIT, _("You may not edit this customer."))
     if customer.deleted_at is not None:
         raise Conflict(_("This customer is in the recycle bin."))
+    if "parent" in data and getattr(data["parent"], "pk", None) != customer.parent_id:
+        _check_parent(actor, customer, data["parent"])
     before = snapshot(customer)
     old_key, old_code = customer.name_normalized, customer.credit_code
     for key, value in data.items():
         setattr(customer, key, value)
-    if data.get("parent") is not None and data["parent"].pk == customer.pk:
-        raise ValidationError(_("A customer cannot be its own parent company."), fields={"parent": ["self"]})
     _derive(customer)
     _check_credit_code_required(customer)
     _full_clean(customer, exclude=["credit_code"] if not customer.credit_code else None)

@@ -31,7 +31,6 @@ from ..forms.customers import (
     MergeForm,
 )
 from ..models import Customer, KeyDate, Tag
-from ..normalize import normalize_name
 from ..panels import panels_for
 from ..selectors import customers as sel
 from ..services import contacts as contact_svc
@@ -79,23 +78,37 @@ def customer_list(request):
     return render(request, template, ctx)
 
 
-def _parent_from_form(request, form) -> Customer | None:
-    name = form.cleaned_data.get("parent_name", "").strip()
-    if not name:
+def _parent_from_form(request, form) -> int | None:
+    """The parent company's id from the picker: the id picked while the text still shows
+    that customer's name; otherwise (no JavaScript, or text typed without picking) the
+    customer the user sees by that exact name. The service checks the rest."""
+    text = (form.cleaned_data.get("parent_q") or "").strip()
+    if not text:
         return None
-    parent = (
-        Customer.objects.alive()
-        .visible_to(request.user, Action.VIEW)
-        .filter(name_normalized=normalize_name(name))
-        .order_by("pk")
-        .first()
-    )
+    picked = form.cleaned_data.get("parent_id")
+    if picked and Customer._base_manager.filter(pk=picked, name=text).exists():
+        return picked
+    parent = sel.customer_find_by_name(user=request.user, name=text)
     if parent is None:
-        raise ValidationError(
-            _("No customer you can see is called “%(name)s”.") % {"name": name},
-            fields={"parent_name": [_("Enter the exact name of a customer you can see.")]},
-        )
-    return parent
+        msg = _("No customer you can see is called “%(name)s”.") % {"name": text}
+        raise ValidationError(msg, fields={"parent_q": [_("Pick the parent company from the list.")]})
+    return parent.pk
+
+
+@guard(can_view)
+@require_GET
+def customer_parent_options(request):
+    """The parent-company picker's list (htmx): up to ten customers the user sees."""
+    exclude = request.GET.get("exclude_id", "")
+    query = request.GET.get("parent_q", "")
+    customers = sel.customer_parent_options(
+        user=request.user, query=query, exclude_id=int(exclude) if exclude.isdigit() else None
+    )
+    return render(
+        request,
+        "customers/partials/parent_options.html",
+        {"customers": customers, "query": query.strip(), "limit": sel.PICKER_LIMIT},
+    )
 
 
 def _conflict_url(form) -> str:
@@ -116,7 +129,7 @@ def customer_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             data = form.service_data()
-            data["parent"] = _parent_from_form(request, form)
+            data["parent_id"] = _parent_from_form(request, form)
             customer = svc.customer_register(actor=request.user, data=data, contact=form.contact_data())
         except DuplicateFound as exc:
             form_error(form, exc)
@@ -143,13 +156,13 @@ def customer_create(request):
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, pk: int):
     customer = sel.customer_get(user=request.user, pk=pk, action=Action.EDIT)
-    initial = {"parent_name": customer.parent.name if customer.parent_id else ""}
+    initial = {"parent_q": customer.parent.name if customer.parent_id else "", "parent_id": customer.parent_id}
     form = CustomerForm(request.POST or None, instance=customer, initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
             data = form.service_data()
-            data["parent"] = _parent_from_form(request, form)
+            data["parent_id"] = _parent_from_form(request, form)
             svc.customer_update(actor=request.user, customer=customer, data=data)
         except DuplicateFound as exc:
             form_error(form, exc)
@@ -505,6 +518,7 @@ urlpatterns = [
     path("", customer_list, name="customer_list"),
     path("new/", customer_create, name="customer_create"),
     path("duplicates/check/", duplicate_check, name="duplicate_check"),
+    path("parent-options/", customer_parent_options, name="customer_parent_options"),
     path("bulk/tag/", customer_bulk_tag, name="customer_bulk_tag"),
     path("recycle-bin/", recycle_bin, name="recycle_bin"),
     path("<int:pk>/", customer_detail, name="customer_detail"),
