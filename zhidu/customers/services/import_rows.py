@@ -412,6 +412,7 @@ def _lookups() -> dict[str, dict[str, str]]:
     return tables
 
 
+@lru_cache(maxsize=4096)
 def choice_value(name: str, raw: str) -> str | None:
     """The stored code for ``raw`` (a code, or a label in English or Chinese); "" for an
     empty cell; None when it is not recognised."""
@@ -532,7 +533,8 @@ def fast_grams(search_text: str) -> list[str]:
     the stop grams."""
     grams: set[str] = set()
     for token in search_text.split(" "):
-        grams.update(token)
+        if not (token.isascii() and token.isalpha()):  # else every letter is a stop gram
+            grams.update(token)
         grams.update(map(str.__add__, token, token[1:]))
     grams -= STOP_GRAMS
     return sorted(grams)
