@@ -189,3 +189,44 @@ def sign_in(page, user) -> None:
 def login():
     """``login(page, user)``: see :func:`sign_in`."""
     return sign_in
+
+
+@pytest.fixture
+def signed_in(new_page):
+    """``signed_in(user, viewport=PHONE, geolocation={...})``: a fresh watched page signed
+    in as ``user`` (see :func:`sign_in`); with ``geolocation`` the browser is granted
+    location access and reports that position (``latitude``, ``longitude``, ``accuracy``)."""
+
+    def make(user, viewport=None, geolocation=None):
+        page = new_page(viewport=viewport)
+        if geolocation is not None:
+            page.context.grant_permissions(["geolocation"])
+            page.context.set_geolocation(geolocation)
+        sign_in(page, user)
+        return page
+
+    return make
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded attachments and photos go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def activity_types(db):
+    """Transactional tests flush the rows the data migration seeded: seed them again."""
+    import importlib
+
+    from zhidu.customers.models import ActivityType
+
+    seed = importlib.import_module("zhidu.customers.migrations.0002_seed_activity_types")
+    for order, (code, name, name_en, valid, check_in) in enumerate(seed.TYPES, start=1):
+        ActivityType.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name, "name_en": name_en, "counts_as_valid": valid, "requires_check_in": check_in,
+                "sort_order": order * 10,
+            },
+        )  # fmt: skip

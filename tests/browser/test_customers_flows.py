@@ -2,8 +2,8 @@
 sees what"): register and be refused a duplicate, file a conflict claim the manager
 decides in the approvals inbox, convert a lead, log a follow-up and a visit check-in on a
 390 px phone, release to the pool and be claimed by a teammate, hand a leaving rep's
-customers over; a rep and a team manager log in through the real form and see only their
-own / their team's customers. Every test checks the database too.
+customers over, pick a parent company with the search-as-you-type picker; a rep and a team
+manager log in through the real form and see only their own / their team's customers. Every test checks the database too.
 
 Run: ``DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/python -m pytest -p no:xdist -m browser
 tests/browser/test_customers_flows.py`` (add ``DATABASE_URL=postgres://…`` for PostgreSQL)."""
@@ -22,30 +22,11 @@ from zhidu.customers.models import Activity, ConflictClaim, Customer, Lead, Pool
 
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def activity_types(db):
-    """Transactional tests flush the rows the data migration seeded: seed them again."""
-    import importlib
-
-    from zhidu.customers.models import ActivityType
-
-    seed = importlib.import_module("zhidu.customers.migrations.0002_seed_activity_types")
-    for order, (code, name, name_en, valid, check_in) in enumerate(seed.TYPES, start=1):
-        ActivityType.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name, "name_en": name_en, "counts_as_valid": valid, "requires_check_in": check_in,
-                "sort_order": order * 10,
-            },
-        )  # fmt: skip
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("media_root", "activity_types"),
+]
 
 
 def png_bytes(width: int = 8, height: int = 8) -> bytes:
@@ -88,10 +69,9 @@ def no_overflow(page) -> None:
     assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
 
 
-def test_register_duplicate_refused_conflict_claim_decided_in_the_inbox(new_page, login, org):
+def test_register_duplicate_refused_conflict_claim_decided_in_the_inbox(signed_in, org):
     # rep_a1 registers a customer through the form.
-    page = new_page()
-    login(page, org.rep_a1)
+    page = signed_in(org.rep_a1)
     page.goto(reverse("customers:customer_create"))
     form = page.get_by_test_id("customer-form")
     form.locator("input[name=name]").fill("宁波恒达精密机械有限公司")
@@ -105,8 +85,7 @@ def test_register_duplicate_refused_conflict_claim_decided_in_the_inbox(new_page
     expect(page.get_by_test_id("customer-protection")).to_be_visible()
 
     # rep_b1 (another team) tries the same company: refused, shown the owner and protected-until.
-    page2 = new_page()
-    login(page2, org.rep_b1)
+    page2 = signed_in(org.rep_b1)
     page2.goto(reverse("customers:customer_create"))
     form = page2.get_by_test_id("customer-form")
     form.locator("input[name=name]").fill("宁波恒达精密机械（有限公司）")
@@ -133,8 +112,7 @@ def test_register_duplicate_refused_conflict_claim_decided_in_the_inbox(new_page
     decider = claim.decider
 
     # The lowest manager above both decides in the approvals inbox.
-    page3 = new_page()
-    login(page3, decider)
+    page3 = signed_in(decider)
     page3.goto(reverse("approvals:inbox"))
     page3.locator(f"a[href$='/approvals/{claim.approval_id}/']").first.click()
     page3.locator("#id_decision_comment").fill("展会记录早于对方报备，按制度判给申诉人")
@@ -151,7 +129,7 @@ def test_register_duplicate_refused_conflict_claim_decided_in_the_inbox(new_page
     expect(page2.get_by_test_id("conflict-decision")).to_be_visible()
 
 
-def test_rep_converts_a_lead(new_page, login, org):
+def test_rep_converts_a_lead(signed_in, org):
     from zhidu.customers.services.leads import lead_create
 
     lead = lead_create(
@@ -164,8 +142,7 @@ def test_rep_converts_a_lead(new_page, login, org):
         },
         assign="self",
     )
-    page = new_page()
-    login(page, org.rep_a1)
+    page = signed_in(org.rep_a1)
     page.goto(reverse("customers:lead_detail", args=[lead.pk]))
     checklist = page.get_by_test_id("lead-checklist")
     for box in checklist.locator("input[type=checkbox]").all():
@@ -182,12 +159,11 @@ def test_rep_converts_a_lead(new_page, login, org):
     assert lead.converted_contact.phone_normalized == "13912345678"
 
 
-def test_follow_up_and_visit_check_in_on_a_phone(new_page, login, org, tmp_path):
+def test_follow_up_and_visit_check_in_on_a_phone(signed_in, org, tmp_path):
     tower = customer(org.rep_a1, name="上海中心大厦物业有限公司", latitude="31.235500", longitude="121.501300")
-    page = new_page(viewport=PHONE)
-    page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation({"latitude": 31.2358, "longitude": 121.5015, "accuracy": 15})
-    login(page, org.rep_a1)
+    page = signed_in(
+        org.rep_a1, viewport=PHONE, geolocation={"latitude": 31.2358, "longitude": 121.5015, "accuracy": 15}
+    )
 
     page.goto(reverse("customers:activity_create", args=[tower.pk]))
     form = page.get_by_test_id("activity-form")
@@ -220,10 +196,9 @@ def test_follow_up_and_visit_check_in_on_a_phone(new_page, login, org, tmp_path)
     no_overflow(page)
 
 
-def test_release_to_the_pool_and_a_teammate_claims_it(new_page, login, org):
+def test_release_to_the_pool_and_a_teammate_claims_it(signed_in, org):
     c = customer(org.rep_a1, name="杭州久安物流有限公司")
-    page = new_page()
-    login(page, org.rep_a1)
+    page = signed_in(org.rep_a1)
     page.goto(reverse("customers:pool_release", args=[c.pk]))
     page.locator("textarea[name=reason]").fill("客户业务调整，暂无采购需求")
     page.get_by_test_id("release-form").locator("button[type=submit]").click()
@@ -232,8 +207,7 @@ def test_release_to_the_pool_and_a_teammate_claims_it(new_page, login, org):
     assert c.owner_id is None and c.pool_id is not None
     assert PoolEvent.objects.get(customer=c, kind="release").reason == "客户业务调整，暂无采购需求"
 
-    page2 = new_page()
-    login(page2, org.rep_a2)
+    page2 = signed_in(org.rep_a2)
     page2.goto(reverse("customers:pool_list"))
     row = page2.get_by_test_id("pool-row").filter(has_text="杭州久安物流有限公司")
     expect(row).to_contain_text("客户业务调整")
@@ -244,12 +218,11 @@ def test_release_to_the_pool_and_a_teammate_claims_it(new_page, login, org):
     assert PoolEvent.objects.filter(customer=c, kind="claim", to_owner=org.rep_a2).exists()
 
 
-def test_manager_hands_over_a_leaving_reps_customers(new_page, login, org):
+def test_manager_hands_over_a_leaving_reps_customers(signed_in, org):
     url = url_or_skip("customers:handover", "customers:customer_handover", "customers:transfer_handover")
     mine = [customer(org.rep_a2, name=f"交接测试{i}有限公司") for i in range(3)]
     other = customer(org.rep_a1, name="不动的客户有限公司")
-    page = new_page()
-    login(page, org.tm_a)
+    page = signed_in(org.tm_a)
     page.goto(url)
     form = page.locator("form[method=post]").filter(has=page.locator("select[name=from_user]")).first
     form.locator("select[name=from_user]").select_option(str(org.rep_a2.pk))
@@ -295,15 +268,14 @@ def test_rep_and_team_manager_see_only_theirs(new_page, org, live_server, browse
     assert manager.goto(reverse("customers:customer_detail", args=[teammate.pk])).status == 200
 
 
-def test_bad_lead_conversion_refused_nothing_written(new_page, login, org):
+def test_bad_lead_conversion_refused_nothing_written(signed_in, org):
     """Converting an unqualified lead is refused with the missing checklist items."""
     from zhidu.customers.services.leads import lead_create
 
     lead = lead_create(
         actor=org.rep_a1, data={"company": "广州未评估贸易有限公司", "phone": "13700001111"}, assign="self"
     )
-    page = new_page()
-    login(page, org.rep_a1)
+    page = signed_in(org.rep_a1)
     page.goto(reverse("customers:lead_convert", args=[lead.pk]))
     save = page.get_by_test_id("convert-save")
     if save.count():
@@ -311,3 +283,35 @@ def test_bad_lead_conversion_refused_nothing_written(new_page, login, org):
         expect(page.get_by_test_id("form-error").or_(page.locator(".alert-danger")).first).to_be_visible()
     assert Lead.objects.get(pk=lead.pk).status != "converted"
     assert not Customer.objects.exists()
+
+
+def test_parent_company_picker(signed_in, org):
+    """Type part of a name, pick from the htmx list, save: the parent shows on the page.
+    The list holds only customers the rep sees (a peer's namesake is not offered)."""
+    import os
+
+    head = customer(org.rep_a1, name="星辰控股集团有限公司")
+    customer(org.rep_a1, name="星辰物流有限公司")
+    customer(org.rep_a2, name="星辰同行贸易有限公司")
+    branch = customer(org.rep_a1, name="星辰控股华东分公司")
+    page = signed_in(org.rep_a1)
+    page.goto(reverse("customers:customer_edit", args=[branch.pk]))
+    box = page.locator('input[name="parent_q"]')
+    box.click()
+    box.press_sequentially("xingchen", delay=30)
+    options = page.get_by_test_id("parent-options")
+    expect(options.locator("[data-parent-pick]")).to_have_count(2)
+    expect(options).not_to_contain_text("星辰同行")
+    shots = os.environ.get("ZHIDU_SCREENSHOTS")
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+        page.screenshot(path=os.path.join(shots, "customer-parent-picker.png"))
+    options.get_by_role("option", name="星辰控股集团有限公司").click()
+    expect(box).to_have_value("星辰控股集团有限公司")
+    expect(page.locator("#parent-options [data-parent-pick]")).to_have_count(0)
+    assert page.locator('input[name="parent_id"]').input_value() == str(head.pk)
+    page.get_by_test_id("customer-save").click()
+    page.wait_for_url(f"**/customers/{branch.pk}/")
+    expect(page.locator("main")).to_contain_text("星辰控股集团有限公司")
+    branch.refresh_from_db()
+    assert branch.parent_id == head.pk

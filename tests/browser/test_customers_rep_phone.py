@@ -14,34 +14,10 @@ from zhidu.customers.models import Activity, Customer, VisitCheckIn
 
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """Uploaded attachments and photos go to a temporary folder, not var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root", "activity_types")]
 
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
-
-
-@pytest.fixture(autouse=True)
-def activity_types(db):
-    """Transactional tests flush the rows the data migration seeded: seed them again."""
-    import importlib
-
-    from zhidu.customers.models import ActivityType
-
-    seed = importlib.import_module("zhidu.customers.migrations.0002_seed_activity_types")
-    for order, (code, name, name_en, valid, check_in) in enumerate(seed.TYPES, start=1):
-        ActivityType.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name, "name_en": name_en, "counts_as_valid": valid, "requires_check_in": check_in,
-                "sort_order": order * 10,
-            },
-        )  # fmt: skip
 
 
 def no_overflow(page, name: str = ""):
@@ -61,7 +37,7 @@ def customer(owner, **kw):
     return CustomerFactory(owner=owner, **kw)
 
 
-def test_rep_day_on_a_phone(new_page, login, org, tmp_path):
+def test_rep_day_on_a_phone(signed_in, org, tmp_path):
     from zhidu.customers.models import ActivityType
     from zhidu.customers.services import activities as act_svc
     from zhidu.customers.services import pool as pool_svc
@@ -75,10 +51,9 @@ def test_rep_day_on_a_phone(new_page, login, org, tmp_path):
     old = customer(org.rep_a2, name="杭州久未联系贸易有限公司", received_at=timezone.now() - dt.timedelta(days=60))
     pool_svc.customer_release(actor=org.rep_a2, customer=old, reason="联系不上对方负责人")
 
-    page = new_page(viewport=PHONE)
-    page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation({"latitude": 31.2360, "longitude": 121.5013, "accuracy": 20})
-    login(page, org.rep_a1)
+    page = signed_in(
+        org.rep_a1, viewport=PHONE, geolocation={"latitude": 31.2360, "longitude": 121.5013, "accuracy": 20}
+    )
 
     page.goto("/customers/my-day/")
     expect(page.get_by_test_id("due")).to_contain_text("上门拜访并演示样品")
@@ -118,10 +93,9 @@ def test_rep_day_on_a_phone(new_page, login, org, tmp_path):
     assert Customer.objects.get(pk=tower.pk).pool_id is not None
 
 
-def test_check_in_without_location_is_flagged_on_a_phone(new_page, login, org):
+def test_check_in_without_location_is_flagged_on_a_phone(signed_in, org):
     tower = customer(org.rep_a1, name="定位失败测试公司", latitude="31.235500", longitude="121.501300")
-    page = new_page(viewport=PHONE)  # no geolocation permission granted
-    login(page, org.rep_a1)
+    page = signed_in(org.rep_a1, viewport=PHONE)  # no geolocation permission granted
     page.goto(f"/customers/activities/check-in/{tower.pk}/")
     expect(page.get_by_test_id("location-status")).not_to_contain_text("…", timeout=15_000)
     page.locator('textarea[name="content"]').fill("到了客户门口但无法定位，电话沟通了需求")
