@@ -4,8 +4,9 @@ Registered from ``CustomersConfig.ready`` as a step of ``zhidu demo`` (order 100
 org). Everything goes through the services — ``customer_register`` (duplicate check,
 holding cap, protection), ``contact_create``, ``activity_log`` (validity by the
 ``follow_up`` policy, protection extended by valid follow-ups), ``customer_release`` /
-``customer_claim`` (the pools), ``lead_create`` / ``lead_allocate`` / ``lead_convert`` (the
-turn and conversion), ``conflict_claim_file`` (an approval waiting for a manager) — so
+``customer_claim`` (the pools), ``visit_check_in`` (签到 on most visits: a position near
+the customer's pinned location and a small generated photo), ``lead_create`` /
+``lead_allocate`` / ``lead_convert`` (the turn and conversion), ``conflict_claim_file`` (an approval waiting for a manager) — so
 every clock, event and audit row is what a real history would leave.
 
 The services stamp the present; a history needs the past. So each customer is registered,
@@ -145,6 +146,8 @@ class Book:
     conflicts: int = 0
     policies: int = 0
     plans: int = 0
+    check_ins: int = 0
+    flagged_check_ins: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def report(self) -> str:
@@ -152,6 +155,7 @@ class Book:
             f"{self.customers} customers",
             f"{self.contacts} contacts",
             f"{self.follow_ups} follow-ups ({self.valid_follow_ups} valid)",
+            f"{self.check_ins} visit check-ins ({self.flagged_check_ins} flagged)",
             f"{self.released} released to the pools, {self.claimed} claimed back",
             f"{self.leads} leads ({self.allocated} allocated by the turn, {self.converted} converted)",
             f"{self.conflicts} conflict claim(s) pending",
@@ -290,7 +294,7 @@ def demo_customers(rng: random.Random, size, org) -> str:
         book.skipped.append("follow-ups: no activity types")
     # Kinds of follow-up by how often a rep logs them.
     # WeChat and e-mail do not count under the default policy, nor a visit without a check-in
-    # (check-ins need a live photo: the demo has none, so its few visits show as not counting).
+    # (most demo visits are checked in, see _check_in; the others show as not counting).
     kinds = [k for k in ("call", "call", "call", "call", "wechat", "email", "meeting", "meeting", "visit",
                          "customer_visit", "samples_sent", "business_meal", "factory_tour") if k in types]  # fmt: skip
     industries = [code for code in INDUSTRY_WEIGHTS if code in {i.code for i in refdata.industries()}]
@@ -442,25 +446,107 @@ def _follow_ups(book, rng, rep, customer, types, kinds, today, now, follow_up, p
             next_date = today + dt.timedelta(days=rng.randint(-3, 10))
             if next_date < timezone.localdate(occurred):
                 next_date = timezone.localdate(occurred) + dt.timedelta(days=1)
-        activity = _savepoint(
-            book,
-            "follow-up",
-            act_svc.activity_log,
-            actor=rep,
-            customer=customer,
-            type=types[kind],
-            content=content,
-            outcome=outcome,
-            next_step=next_step,
-            next_date=next_date,
-            occurred_at=occurred,
-            follow_up_policy=follow_up,
-            protection_policy=protection,
-            now=logged,
-        )
+        # Most visits are checked in on the spot (签到); their generator is derived from the
+        # customer and the visit, so the main sequence (and the rest of the book) is unchanged.
+        ci_rng = random.Random(f"check-in:{customer.credit_code}:{n}")
+        if types[kind].requires_check_in and ci_rng.random() < CHECK_IN_SHARE:
+            activity = _savepoint(
+                book,
+                "check-in",
+                _check_in,
+                ci_rng,
+                act_svc,
+                actor=rep,
+                customer=customer,
+                type=types[kind],
+                content=content,
+                outcome=outcome,
+                next_step=next_step,
+                next_date=next_date,
+                follow_up_policy=follow_up,
+                protection_policy=protection,
+                now=occurred,
+            )
+            if activity is not None:
+                book.check_ins += 1
+                book.flagged_check_ins += int(activity.check_in.flagged)
+        else:
+            activity = _savepoint(
+                book,
+                "follow-up",
+                act_svc.activity_log,
+                actor=rep,
+                customer=customer,
+                type=types[kind],
+                content=content,
+                outcome=outcome,
+                next_step=next_step,
+                next_date=next_date,
+                occurred_at=occurred,
+                follow_up_policy=follow_up,
+                protection_policy=protection,
+                now=logged,
+            )
         if activity is not None:
             book.follow_ups += 1
             book.valid_follow_ups += int(activity.is_valid)
+
+
+# Share of visits checked in, and of those the share taken too far from the customer (a
+# rep who checked in from the car park across the road: flagged, the visit does not count).
+CHECK_IN_SHARE = 0.8
+CHECK_IN_TOO_FAR = 0.1
+_PHOTO_COLOURS = ((176, 190, 197), (200, 184, 160), (150, 170, 150), (190, 160, 150), (160, 175, 200))
+
+
+def _photo(rng: random.Random, when: dt.datetime):
+    """A small placeholder "live photo" (80 × 60 JPEG, under 2 kB) drawn in memory with
+    Pillow: a wall, a door and a sign, in colours from ``rng``."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (80, 60), rng.choice(_PHOTO_COLOURS))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 42, 79, 59), fill=(120, 120, 118))  # the pavement
+    x = rng.randint(8, 50)
+    draw.rectangle((x, 18, x + 20, 42), fill=(90, 70, 55))  # the door
+    draw.rectangle((x - 6, 8, x + 26, 15), fill=rng.choice(((200, 40, 40), (30, 90, 170), (40, 130, 80))))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=60)
+    return ContentFile(out.getvalue(), name=f"IMG_{when:%Y%m%d_%H%M%S}.jpg")
+
+
+def _check_in(rng: random.Random, act_svc, *, customer, now: dt.datetime, **kwargs):
+    """签到 through ``visit_check_in``: a phone position near the customer's pinned location
+    (30–250 m, accuracy 8–60 m; now and then 1–3 km away), the phone's clock a few seconds
+    off, and a generated photo."""
+    import math
+
+    lat0 = float(customer.latitude) if customer.latitude is not None else None
+    lng0 = float(customer.longitude) if customer.longitude is not None else None
+    far = rng.random() < CHECK_IN_TOO_FAR
+    metres = rng.uniform(1000, 3000) if far else rng.uniform(30, 250)
+    bearing = rng.uniform(0, 2 * math.pi)
+    accuracy = rng.randint(8, 60)
+    skew = dt.timedelta(seconds=rng.randint(-20, 20))
+    photo = _photo(rng, now)
+    if lat0 is None or lng0 is None:
+        lat = lng = None
+    else:
+        lat = lat0 + metres * math.cos(bearing) / 111_320
+        lng = lng0 + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat0)))
+    return act_svc.visit_check_in(
+        customer=customer,
+        latitude=None if lat is None else f"{lat:.6f}",
+        longitude=None if lng is None else f"{lng:.6f}",
+        accuracy_m=accuracy,
+        client_time=now + skew,
+        photo=photo,
+        now=now,
+        **kwargs,
+    )
 
 
 def _birthdays_and_plans(book, rng, org, held, today, act_svc) -> None:

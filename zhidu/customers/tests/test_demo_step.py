@@ -17,10 +17,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def only_this_step(monkeypatch):
-    """Just the customers step: other apps' steps have their own tests."""
+def only_this_step(monkeypatch, settings, tmp_path):
+    """Just the customers step: other apps' steps have their own tests. Check-in photos go
+    to a temporary media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     steps = {customers_demo.STEP_NAME: extensions._steps[customers_demo.STEP_NAME]}
     monkeypatch.setattr(extensions, "_steps", steps)
+
+
+def _check_in(a) -> tuple | None:
+    ci = getattr(a, "check_in", None)
+    return None if ci is None else (str(ci.latitude), str(ci.longitude), ci.accuracy_m, ci.distance_m, ci.flagged)
 
 
 def fingerprint() -> dict:
@@ -34,9 +41,13 @@ def fingerprint() -> dict:
             c.status,
             c.province,
             c.contacts.count(),
-            sorted((a.type.code, a.is_valid, a.content) for a in c.activities.all()),
+            sorted(
+                (a.type.code, a.is_valid, a.content, _check_in(a)) for a in c.activities.all()
+            ),  # with each visit's check-in (签到): position, distance, flag
         )
-        for c in Customer.objects.select_related("owner").prefetch_related("activities__type", "contacts")
+        for c in Customer.objects.select_related("owner").prefetch_related(
+            "activities__type", "activities__check_in", "contacts"
+        )
     )
     leads = sorted(
         (lead.company, lead.status, lead.owner.username if lead.owner else None)
