@@ -100,7 +100,26 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int | None = None) 
     return f"{url}{sep}timestamp={ts}&sign={dingtalk_sign(secret, ts)}"
 
 
+def scrub(text: str, url: str) -> str:
+    """``text`` without the webhook's query values (WeCom's ``key``, DingTalk's
+    ``access_token`` and ``sign``): exception messages quote the URL, and the error is
+    stored and shown on the channels page."""
+    query = urllib.parse.urlsplit(url).query
+    for _name, value in urllib.parse.parse_qsl(query, keep_blank_values=False):
+        if len(value) >= 6:
+            for form in {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}:
+                text = text.replace(form, "…")
+    return text
+
+
 def post_json(url: str, payload: dict) -> SendResult:
+    result = _post_json(url, payload)
+    if result.error:
+        return SendResult(result.ok, result.status_code, scrub(result.error, url))
+    return result
+
+
+def _post_json(url: str, payload: dict) -> SendResult:
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     try:
         response = requests.post(

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from zhidu.core.fields import EncryptedTextField
 from zhidu.core.models import TimeStampedModel
 
 from .choices import BUILT_IN_KINDS, ChannelKind, DeliveryStatus
@@ -48,15 +50,19 @@ class Notification(models.Model):
 class NotificationChannel(TimeStampedModel):
     """Where notifications can go. In-app and e-mail exist once each (created by the
     migration; e-mail uses Django's mail settings); an administrator adds WeCom and
-    DingTalk group robots with their webhook URL (and DingTalk's signing secret)."""
+    DingTalk group robots with their webhook URL (and DingTalk's signing secret).
+
+    The webhook URL (its key or access token lets anyone post to the group) and the secret
+    are encrypted at rest (``EncryptedTextField``, keys in ``ZHIDU_FIELD_KEYS``) and never
+    shown back: pages and the API show the URL without its query and whether a secret is set."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
     name = models.CharField(_("name"), max_length=100)
-    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
-    secret = models.CharField(
+    webhook_url = EncryptedTextField(_("webhook URL"), blank=True, validators=[MaxLengthValidator(500)])
+    secret = EncryptedTextField(
         _("signing secret"),
-        max_length=200,
         blank=True,
+        validators=[MaxLengthValidator(200)],
         help_text=_(
             "DingTalk: the secret shown under “Sign” (加签) in the robot's security settings (starts with SEC)."
         ),

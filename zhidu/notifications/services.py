@@ -333,7 +333,9 @@ def channel_create(
 
 @transaction.atomic
 def channel_update(*, actor, channel: NotificationChannel, **fields: Any) -> NotificationChannel:
-    """Change name, webhook URL, secret (``None`` keeps it) or enabled; the kind is fixed."""
+    """Change name, webhook URL, secret or enabled; the kind is fixed. ``None`` keeps the
+    stored webhook URL or secret (they are never shown back, so a form cannot resend them);
+    ``""`` removes the secret."""
     _require_staff(actor)
     locked = NotificationChannel.objects.select_for_update().filter(pk=channel.pk).first()
     if locked is None:
@@ -344,7 +346,7 @@ def channel_update(*, actor, channel: NotificationChannel, **fields: Any) -> Not
     if unknown:
         raise ValidationError(fields={k: [_("This field cannot be changed.")] for k in sorted(unknown)})
     for key, value in fields.items():
-        if key == "secret" and value is None:
+        if key in ("secret", "webhook_url") and value is None:
             continue
         setattr(channel, key, value)
     _channel_check(channel)
@@ -352,6 +354,8 @@ def channel_update(*, actor, channel: NotificationChannel, **fields: Any) -> Not
     after = {**snapshot(channel, _CHANNEL_FIELDS), "webhook_url": channel.masked_url, "secret": bool(channel.secret)}
     if fields.get("secret"):
         after["secret_changed"] = True
+    if fields.get("webhook_url"):
+        after["webhook_url_changed"] = True
     audit_record(actor=actor, action="notifications.channel_update", obj=channel, before=before, after=after)
     return channel
 

@@ -156,14 +156,12 @@ def channel_list(request):
 @staff_required
 def channel_edit(request, pk: int):
     channel = get_object_or_404(NotificationChannel, pk=pk)
-    initial = {"name": channel.name, "webhook_url": channel.webhook_url, "enabled": channel.enabled}
+    # Neither the webhook URL nor the secret is put back into the form (ChannelForm).
+    initial = {"name": channel.name, "enabled": channel.enabled}
     form = ChannelForm(request.POST or None, channel=channel, initial=initial)
     if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        if "secret" in fields and not fields["secret"]:
-            fields["secret"] = None  # empty: keep the stored secret
         try:
-            services.channel_update(actor=request.user, channel=channel, **fields)
+            services.channel_update(actor=request.user, channel=channel, **form.update_fields())
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
