@@ -23,7 +23,21 @@ from bench._names import SEARCH_CORE as POOL
 from bench._names import SEARCH_FORMS as FORMS
 from bench._names import SEARCH_TRADES as TRADES
 
-QUERIES = ["华为", "科技", "重庆", "重慶", "hwjs", "chongqing", "cq", "华", "华为技术", "不存在的名字"]
+QUERIES = [
+    "华为",
+    "科技",
+    "重庆",
+    "重慶",
+    "hwjs",
+    "chongqing",
+    "cq",
+    "华",
+    "华为技术",
+    "不存在的名字",
+    "公司",
+    "v",
+    "ang",
+]
 
 
 def _names(n: int, seed: int = 4):

@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--size", type=int, default=None, help="row count override for benchmarks that take one")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs for benchmarks that repeat (median kept)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhidu.settings")
     import django

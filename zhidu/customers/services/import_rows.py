@@ -533,8 +533,7 @@ def fast_grams(search_text: str) -> list[str]:
     the stop grams."""
     grams: set[str] = set()
     for token in search_text.split(" "):
-        if not (token.isascii() and token.isalpha()):  # else every letter is a stop gram
-            grams.update(token)
+        grams.update(token)
         grams.update(map(str.__add__, token, token[1:]))
     grams -= STOP_GRAMS
     return sorted(grams)

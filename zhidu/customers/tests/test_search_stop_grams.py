@@ -28,12 +28,12 @@ def rows(db):
     return {n: CustomerFactory(name=n) for n in NAMES}
 
 
-def test_stop_grams_cover_single_letters_legal_suffixes_and_common_finals():
-    assert set("abcxyz") <= STOP_GRAMS
-    assert {"有", "限", "公", "司", "有限", "限公", "公司", "责任", "股份", "集团"} <= STOP_GRAMS
+def test_stop_grams_are_the_commonest_letters_the_grams_of_youxiangongsi_and_common_finals():
+    assert set("aeiounghzjxyscl") <= STOP_GRAMS
+    assert {"有", "限", "公", "司", "有限", "限公", "公司"} <= STOP_GRAMS
     assert {"ng", "an", "en"} <= STOP_GRAMS
-    # Digits and ordinary grams stay.
-    assert not {"8", "华", "科技", "技有", "hw", "zh"} & STOP_GRAMS
+    # Rarer letters, the other suffixes' grams, digits and ordinary grams stay indexed.
+    assert not {"v", "q", "r", "任", "责任", "集团", "股份", "8", "华", "科技", "技有", "hw", "zh"} & STOP_GRAMS
 
 
 def test_stored_grams_leave_out_stop_grams_on_both_paths():
@@ -47,10 +47,13 @@ def test_stored_grams_leave_out_stop_grams_on_both_paths():
 
 def test_query_grams_leave_out_stop_grams():
     assert query_grams("公司") == []
+    assert query_grams("有限公司") == []
     assert query_grams("a") == []
     assert query_grams("ang") == []
     assert query_grams("科技有限") == ["技有", "科技"]
     assert query_grams("8") == ["8"]
+    assert query_grams("v") == ["v"]
+    assert query_grams("任") == ["任"]
     assert query_grams("zhang") == ["ha", "zh"]
 
 
@@ -58,11 +61,23 @@ def test_query_grams_leave_out_stop_grams():
 @pytest.mark.parametrize(
     "query,expected",
     [
-        # Only stop grams: no gram filter, the contains scan answers.
+        # Only stop grams (公司, 有限, a, ang): no gram filter, the contains scan answers.
         ("公司", ["北京华鑫科技有限公司", "重庆长安汽车股份有限公司", "公司宝网络科技有限责任公司"]),
         ("有限", ["北京华鑫科技有限公司", "重庆长安汽车股份有限公司", "公司宝网络科技有限责任公司"]),
         ("集团", ["杭州有信集团"]),
+        ("责任", ["公司宝网络科技有限责任公司"]),
         ("v", ["V8动力工作室"]),
+        (
+            "a",
+            [
+                "北京华鑫科技有限公司",
+                "重庆长安汽车股份有限公司",
+                "上海浦东发展银行",
+                "ABC Technology Co., Ltd.",
+                "公司宝网络科技有限责任公司",
+                "杭州有信集团",
+            ],
+        ),
         ("co", ["ABC Technology Co., Ltd."]),  # "co" is not a stop gram
         ("ang", ["重庆长安汽车股份有限公司", "上海浦东发展银行", "杭州有信集团", "公司宝网络科技有限责任公司"]),
         # Across the suffix boundary, and a stop gram inside a name.
