@@ -351,3 +351,10 @@ def test_migration_gives_existing_tokens_both_scopes(org, read_token):
     t, _raw = read_token
     t.refresh_from_db()
     assert t.scopes == ["read", "write"]
+
+
+def test_account_page_shows_the_header_example_escaped(client, org):
+    """The intro quotes "Authorization: Bearer <token>": the placeholder must be text, not a tag."""
+    client.force_login(org.rep_a1)
+    html = client.get("/org/account/").content.decode()
+    assert "Bearer &lt;令牌&gt;" in html
