@@ -10,6 +10,7 @@ JOB_MODULES: list[str] = [
     "customers",
     "pool",
     "leads",
+    "reminders",
 ]
 
 for _name in JOB_MODULES:

@@ -222,30 +222,66 @@ def _next_occurrence(day: dt.date, today: dt.date) -> dt.date:
     return day
 
 
-def _due_qs(*, user, today: dt.date) -> QuerySet[Activity]:
-    """The next steps due today or earlier on what ``user`` holds now, and that nothing
-    followed since (no later follow-up on the same customer or lead, whoever wrote it).
+_ALIVE = Q(customer__deleted_at__isnull=True, customer__pool__isnull=True)
 
-    They follow the record, not the writer: after a transfer or a handover the receiver
-    sees the previous owner's planned dates on the customers and leads he now holds, and
-    the previous owner no longer does. On customers where ``user`` is a read-write
-    collaborator (协作人) he sees the next steps he wrote himself."""
+
+def _open_next_steps(today: dt.date) -> QuerySet[Activity]:
+    """Next steps due today or earlier that nothing followed since: no later follow-up on
+    the same customer (or, for a lead's follow-up, the same lead), whoever wrote it."""
     later_customer = Activity.objects.filter(
         customer_id=OuterRef("customer_id"), occurred_at__gt=OuterRef("occurred_at")
     )
     later_lead = Activity.objects.filter(lead_id=OuterRef("lead_id"), occurred_at__gt=OuterRef("occurred_at"))
-    alive = Q(customer__deleted_at__isnull=True, customer__pool__isnull=True)
-    collaborating = Collaborator.objects.filter(user=user, access=CollaboratorAccess.READ_WRITE).values("customer_id")
     return (
         Activity.objects.filter(next_date__isnull=False, next_date__lte=today)
-        .filter(
-            (alive & Q(customer__owner=user))
-            | (alive & Q(owner=user, customer_id__in=collaborating))
-            | Q(customer__isnull=True, lead__owner=user)
-        )
         .exclude(Q(customer__isnull=False) & Exists(later_customer))
         .exclude(Q(customer__isnull=True) & Exists(later_lead))
     )
+
+
+def _due_qs(*, user, today: dt.date) -> QuerySet[Activity]:
+    """The open next steps (:func:`_open_next_steps`) that are ``user``'s to do.
+
+    They follow the record, not the writer: the customers (alive, not in a pool) and the
+    leads ``user`` holds now, whoever wrote them — after a transfer or a handover the
+    receiver sees the previous owner's planned dates and the previous owner no longer does
+    — plus, on customers where ``user`` is a read-write collaborator (协作人), the next
+    steps he wrote himself."""
+    collaborating = Collaborator.objects.filter(user=user, access=CollaboratorAccess.READ_WRITE).values("customer_id")
+    return _open_next_steps(today).filter(
+        (_ALIVE & Q(customer__owner=user))
+        | (_ALIVE & Q(owner=user, customer_id__in=collaborating))
+        | Q(customer__isnull=True, lead__owner=user)
+    )
+
+
+def due_follow_ups_to_remind(*, today: dt.date) -> dict[int, list[Activity]]:
+    """Everyone's next steps falling due ``today``, by the person to tell — the same rule
+    as :func:`due_follow_ups` (the holder of the customer or lead, and a read-write
+    collaborator for what he wrote), for the morning reminder job. Two queries."""
+    rows = list(
+        _open_next_steps(today)
+        .filter(next_date=today)
+        .filter((_ALIVE & Q(customer__owner__isnull=False)) | Q(customer__isnull=True, lead__owner__isnull=False))
+        .select_related("customer", "lead")
+        .order_by("pk")
+    )
+    writers = {(a.customer_id, a.owner_id) for a in rows if a.customer_id and a.owner_id}
+    helping = set(
+        Collaborator.objects.filter(
+            access=CollaboratorAccess.READ_WRITE, customer_id__in={c for c, _u in writers}
+        ).values_list("customer_id", "user_id")
+    )
+    out: dict[int, list[Activity]] = {}
+    for a in rows:
+        holder = a.customer.owner_id if a.customer is not None else (a.lead.owner_id if a.lead is not None else None)
+        people = {holder}
+        if a.customer_id and (a.customer_id, a.owner_id) in helping:
+            people.add(a.owner_id)
+        for person in people:
+            if person:
+                out.setdefault(person, []).append(a)
+    return out
 
 
 def due_follow_ups(*, user, today: dt.date, limit: int = 50) -> list[Activity]:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from zhidu.audit.services import audit_record, snapshot
 from zhidu.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -46,7 +47,7 @@ from ..models import (
 from ..policies import policy_for
 from ..policies.customers import protected_until_after_follow_up
 from ..policies.follow_up import check_in_assess, follow_up_validity
-from .pool import EVENT_COMMENTED, _url, notify_later
+from .pool import EVENT_COMMENTED, EVENT_FOLLOW_UP_DUE, _url, notify_later
 
 OT_ACTIVITY = "customers.activity"
 OT_CUSTOMER = "customers.customer"
@@ -648,3 +649,38 @@ def development_step_complete(*, actor: User, step: DevelopmentStep, done: bool 
         changes={f"step:{step.pk}": [was, step.done_at]},
     )  # fmt: skip
     return step
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def _record_name(a: Activity) -> str:
+    if a.customer is not None:
+        return a.customer.name
+    return (a.lead.company or a.lead.contact_name) if a.lead is not None else ""
+
+
+def follow_up_due_remind(*, now: dt.datetime | None = None) -> dict[int, int]:
+    """The morning reminder (job ``customers.follow_up_due_remind``): tell each person of
+    the next steps falling due today that are theirs to do — by the rule of "my day"
+    (``selectors.activities.due_follow_ups_to_remind``), so after a transfer the receiver
+    is told, not the previous owner. Returns how many each person was told about."""
+    from ..selectors.activities import due_follow_ups_to_remind
+
+    today = timezone.localdate(now or timezone.now())
+    told: dict[int, int] = {}
+    for person_id, items in sorted(due_follow_ups_to_remind(today=today).items()):
+        lines = [
+            _("%(name)s: %(step)s")
+            % {"name": _record_name(a), "step": a.next_step or pgettext("next step", "follow up")}
+            for a in items[:20]
+        ]
+        notify_later(
+            recipient_ids=[person_id],
+            event=EVENT_FOLLOW_UP_DUE,
+            title=ngettext("%(n)d follow-up due today", "%(n)d follow-ups due today", len(items)) % {"n": len(items)},
+            body="\n".join(lines),
+            url=_url("customers:my_day"),
+        )
+        told[person_id] = len(items)
+    return told

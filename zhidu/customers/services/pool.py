@@ -44,6 +44,7 @@ EVENT_RECYCLE_WARNING = "customers.recycle_warning"
 EVENT_RELEASED = "customers.pool_released"
 EVENT_ASSIGNED = "customers.pool_assigned"
 EVENT_COMMENTED = "customers.activity_commented"
+EVENT_FOLLOW_UP_DUE = "customers.follow_up_due"
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -56,13 +57,16 @@ def register_events() -> None:
         from zhidu.notifications.registry import register_event
     except ImportError:
         return
-    from django.utils.translation import gettext_lazy as _l
+    from django.utils.translation import gettext_lazy
 
-    register_event(EVENT_RECYCLED, _l("Customers of yours went back to the public pool"), ["in_app", "email"])
-    register_event(EVENT_RECYCLE_WARNING, _l("Customers of yours will soon go back to the pool"), ["in_app", "email"])
-    register_event(EVENT_RELEASED, _l("Your manager released a customer of yours to the pool"), ["in_app"])
-    register_event(EVENT_ASSIGNED, _l("A customer from the public pool was given to you"), ["in_app"])
-    register_event(EVENT_COMMENTED, _l("A manager commented on your follow-up"), ["in_app"])
+    register_event(EVENT_RECYCLED, gettext_lazy("Customers of yours went back to the public pool"), ["in_app", "email"])
+    register_event(
+        EVENT_RECYCLE_WARNING, gettext_lazy("Customers of yours will soon go back to the pool"), ["in_app", "email"]
+    )
+    register_event(EVENT_RELEASED, gettext_lazy("Your manager released a customer of yours to the pool"), ["in_app"])
+    register_event(EVENT_ASSIGNED, gettext_lazy("A customer from the public pool was given to you"), ["in_app"])
+    register_event(EVENT_COMMENTED, gettext_lazy("A manager commented on your follow-up"), ["in_app"])
+    register_event(EVENT_FOLLOW_UP_DUE, gettext_lazy("Follow-ups of yours are due today"), ["in_app"])
 
 
 def notify_later(*, recipient_ids: Iterable[int | None], event: str, title: str, body: str = "", url: str = "") -> None:

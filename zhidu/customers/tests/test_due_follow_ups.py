@@ -149,3 +149,66 @@ def test_my_day_badge_in_the_navigation_counts_them(org, client):
     client.force_login(org.rep_a2)
     html = client.get(reverse("customers:my_day")).content.decode()
     assert 'data-testid="nav-badge-customers-my-day" data-count="1"' in html
+
+
+# --- the morning reminder -------------------------------------------------------------------------
+
+
+def _told(user) -> list[tuple[str, str]]:
+    from zhidu.notifications.models import Notification
+
+    return [(n.title, n.body) for n in Notification.objects.filter(recipient=user, event="customers.follow_up_due")]
+
+
+def test_the_reminder_tells_the_receiver_not_the_leaver(org, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    from zhidu.customers.jobs.reminders import follow_up_due_remind
+    from zhidu.customers.selectors.activities import due_follow_ups_to_remind
+
+    today = timezone.localdate()
+    moved = held(org.rep_a1, name="转走的公司")
+    _log(org.rep_a1, moved, next_step="送样品", next_date=today)
+    kept = held(org.rep_a1, name="留下的公司")
+    _log(org.rep_a1, kept, next_step="发报价", next_date=today)
+    _log(org.rep_a1, held(org.rep_a1, name="逾期的公司"), next_date=today - dt.timedelta(days=2))  # told on its day
+    _log(org.rep_a1, held(org.rep_a1, name="明天的公司"), next_date=today + dt.timedelta(days=1))
+    shared = held(org.rep_b1, name="协作的公司")
+    Collaborator.objects.create(customer=shared, user=org.rep_a2, access=CollaboratorAccess.READ_WRITE)
+    _log(org.rep_a2, shared, next_step="技术交流", next_date=today)
+    tsvc.customer_transfer(actor=org.tm_a, customers=[moved], to_user=org.rep_a2, reason="调整")
+
+    # The same rule as "my day", for everyone at once.
+    plan = due_follow_ups_to_remind(today=today)
+    for person in (org.rep_a1, org.rep_a2, org.rep_b1, org.tm_a):
+        mine = {a.pk for a in due_follow_ups(user=person, today=today) if a.next_date == today}
+        assert {a.pk for a in plan.get(person.pk, [])} == mine, person
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        result = follow_up_due_remind(slot=timezone.now())
+    assert result == {"rows": 4, "people": 3}
+    assert _told(org.rep_a1) == [("1 follow-up due today", "留下的公司: 发报价")]
+    title, body = _told(org.rep_a2)[0]
+    assert title == "2 follow-ups due today" and set(body.split("\n")) == {"转走的公司: 送样品", "协作的公司: 技术交流"}
+    assert _told(org.rep_b1) == [("1 follow-up due today", "协作的公司: 技术交流")]
+    assert _told(org.tm_a) == []
+
+
+def test_the_reminder_job_is_registered_for_the_morning():
+    from zhidu.jobs.registry import find_job
+
+    job = find_job("customers.follow_up_due_remind")
+    assert job is not None and job.cron == "0 8 * * *"
+
+
+def test_the_reminder_runs_in_a_fixed_number_of_queries(org, django_assert_max_num_queries):
+    from zhidu.customers.selectors.activities import due_follow_ups_to_remind
+
+    today = timezone.localdate()
+    for i in range(6):
+        c = held(org.rep_a1 if i % 2 else org.rep_a2)
+        _log(c.owner, c, next_date=today)
+    with django_assert_max_num_queries(2):
+        plan = due_follow_ups_to_remind(today=today)
+        names = [a.customer.name for items in plan.values() for a in items]
+    assert len(names) == 6 and set(plan) == {org.rep_a1.pk, org.rep_a2.pk}
