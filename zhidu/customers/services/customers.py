@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,6 +109,18 @@ def _lock_customer(customer: Customer) -> Customer:
 
 # A group is a few levels deep; the walk up stops here even if bad data made a loop.
 MAX_GROUP_DEPTH = 100
+# The PostgreSQL advisory lock key serialising changes of parent companies ("zhidu grp").
+GROUP_LOCK_KEY = 0x7A6869647567
+
+
+def _lock_groups() -> None:
+    """Serialise changes of parent companies, before any customer row is locked. Two
+    people making A the parent of B and B the parent of A at once would each find no
+    cycle (and deadlock on each other's rows); with this lock the second sees the first's
+    change and is refused. SQLite's ``IMMEDIATE`` transactions already serialise writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GROUP_LOCK_KEY])
 
 
 def _parent_refused() -> ValidationError:
@@ -144,8 +156,9 @@ def _check_parent(actor: User, customer: Customer | None, parent: Customer | Non
         raise _parent_refused()
     if customer is None or customer.pk is None:
         return
+    # Read from the database, not ``parent``: it may have been loaded before the lock.
     seen: set[int] = set()
-    ancestor_id = parent.parent_id
+    ancestor_id: int | None = parent.pk
     while ancestor_id is not None and ancestor_id not in seen and len(seen) < MAX_GROUP_DEPTH:
         if ancestor_id == customer.pk:
             msg = _("%(parent)s belongs to %(name)s's group; a branch cannot be its parent company.") % {
@@ -280,6 +293,8 @@ def customer_update(*, actor: User, customer: Customer, data: dict[str, Any]) ->
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if data.get("parent") is not None:
+        _lock_groups()
     customer = _lock_customer(customer)
     _require(actor, customer, Action.EDIT, _("You may not edit this customer."))
     if customer.deleted_at is not None:
