@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhidu.core.errors import ApplicationError, NotFound
 from zhidu.core.pagination import paginate
+from zhidu.core.sessions import session_passive
 
 from . import selectors, services
 from .filtersets import ApprovalRequestFilterSet, ApprovalTaskFilterSet
@@ -107,6 +108,7 @@ def copied(request):
     )
 
 
+@session_passive
 @login_required
 @require_GET
 def badge(request):

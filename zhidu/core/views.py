@@ -8,6 +8,8 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from zhidu.core.sessions import session_passive
+
 from . import dashboard as dashboard_registry
 from . import errors
 from .navigation import badge_for
@@ -19,6 +21,7 @@ def dashboard(request):
     return render(request, "core/dashboard.html", {"widgets": widgets})
 
 
+@session_passive
 @login_required
 @require_GET
 def nav_badge(request, url_name: str):

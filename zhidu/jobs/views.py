@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhidu.core.errors import ApplicationError, NotFound
 from zhidu.core.pagination import paginate
+from zhidu.core.sessions import session_passive
 
 from . import selectors, services
 from .filtersets import JobRunFilterSet, TaskResultFilterSet
@@ -122,6 +123,7 @@ def task_result_list(request):
     )
 
 
+@session_passive
 @require_GET
 @login_required
 def progress_detail(request, pk: int):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhidu.core.errors import ApplicationError, NotFound
 from zhidu.core.pagination import paginate
+from zhidu.core.sessions import session_passive
 
 from . import selectors, services
 from .filtersets import DeliveryFilterSet, NotificationFilterSet
@@ -93,6 +94,7 @@ def notifications_read_all(request):
     return redirect("notifications:list")
 
 
+@session_passive
 @require_GET
 @login_required
 def badge(request):
