@@ -554,13 +554,64 @@ def derive_name(name: str) -> tuple[str, str, list[str]]:
     if not text:
         return "", "", []
     core = fast_strip_legal_suffix(text)
-    full, initials = fast_pinyin_of(core)
+    if _HAN.fullmatch(core):
+        full, initials, grams = _han_core(core, text[len(core) :])
+    else:
+        full, initials = fast_pinyin_of(core)
+        grams = None
     tokens: list[str] = []
     for token in (text, full, initials):
         if token and token not in tokens:
             tokens.append(token)
     search_text = " ".join(tokens)
-    return core[:200], search_text[:1000], fast_grams(search_text)
+    return core[:200], search_text[:1000], grams if grams is not None else fast_grams(search_text)
+
+
+@lru_cache(maxsize=100_000)
+def _word_parts(word: str) -> tuple[str, str, frozenset[str]]:
+    """(full pinyin, initials, grams inside the word) of one word of the segmentation: its
+    characters and their bigrams, its pinyin's and its initials' letters and bigrams."""
+    full, initials = _word_pinyin(word)
+    grams = set(word)
+    for token in (word, full, initials):
+        grams.update(token)
+        grams.update(map(str.__add__, token, token[1:]))
+    return full, initials, frozenset(grams)
+
+
+def _han_core(core: str, rest: str) -> tuple[str, str, list[str]]:
+    """``fast_pinyin_of(core)`` and ``fast_grams`` of the search text, for a core made of
+    Han characters only (most company names) followed by the stripped suffix ``rest``:
+    the grams are put together from each word's memoised grams plus the bigrams across
+    word boundaries, instead of cutting ~60 new strings out of every name."""
+    from pypinyin.seg.mmseg import seg as mmseg
+
+    full: list[str] = []
+    initials: list[str] = []
+    grams: set[str] = set()
+    last_char = last_full = last_initial = ""
+    for word in mmseg.cut(core):
+        syllables, firsts, inside = _word_parts(word)
+        grams |= inside
+        if last_char:
+            grams.add(last_char + word[0])
+        last_char = word[-1]
+        if syllables:
+            if last_full:
+                grams.add(last_full + syllables[0])
+            last_full = syllables[-1]
+            full.append(syllables)
+        if firsts:
+            if last_initial:
+                grams.add(last_initial + firsts[0])
+            last_initial = firsts[-1]
+            initials.append(firsts)
+    if rest:
+        grams.update(rest)
+        grams.update(map(str.__add__, rest, rest[1:]))
+        grams.add(core[-1] + rest[0])
+    grams -= STOP_GRAMS
+    return "".join(full), "".join(initials), sorted(grams)
 
 
 # --- cleaning --------------------------------------------------------------------------------
