@@ -25,24 +25,11 @@ SHOTS = os.environ.get("ZHIDU_SCREENSHOTS")
 
 
 @pytest.fixture
-def demo(tmp_path, settings):
+def demo(tmp_path, settings, activity_types):
     if not SHOTS:
         pytest.skip("set ZHIDU_SCREENSHOTS to a folder to take screenshots")
     settings.MEDIA_ROOT = tmp_path / "media"
-    import importlib
-
     from django.core.management import call_command
-
-    from zhidu.customers.models import ActivityType
-
-    # Transactional tests flush the activity types the data migration seeded: seed them again.
-    seed = importlib.import_module("zhidu.customers.migrations.0002_seed_activity_types")
-    for order, (code, name, name_en, valid, check_in) in enumerate(seed.TYPES, start=1):
-        ActivityType.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "name_en": name_en, "counts_as_valid": valid, "requires_check_in": check_in,
-                      "sort_order": order * 10},
-        )  # fmt: skip
 
     call_command("demo", size="small", seed=1, verbosity=0)
     path = Path(SHOTS)

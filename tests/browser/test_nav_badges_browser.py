@@ -23,27 +23,6 @@ _seq = itertools.count(1)
 
 
 @pytest.fixture
-def activity_types(db):
-    """Transactional tests flush the rows the data migration seeded: seed them again."""
-    import importlib
-
-    from zhidu.customers.models import ActivityType
-
-    seed = importlib.import_module("zhidu.customers.migrations.0002_seed_activity_types")
-    for order, (code, name, name_en, valid, check_in) in enumerate(seed.TYPES, start=1):
-        ActivityType.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "name_en": name_en,
-                "counts_as_valid": valid,
-                "requires_check_in": check_in,
-                "sort_order": order * 10,
-            },
-        )
-
-
-@pytest.fixture
 def doc():
     """Approvals has no document of its own: approve org units outside the company tree."""
     register_approvable("org.orgunit", describe=lambda obj: {"summary": f"合同 {obj.code}", "fields": {}})

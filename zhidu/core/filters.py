@@ -12,9 +12,32 @@ import decimal
 from typing import Any
 
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from pydantic import Field, create_model
 
 from .errors import ValidationError
+
+
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """Yes / no / any for a boolean filter: Django's own select labels the empty choice
+    "Unknown" (未知), which reads oddly on a filter that simply is not set."""
+
+    def __init__(self, attrs=None):
+        forms.Select.__init__(self, attrs, (("", _("Any")), ("true", _("Yes")), ("false", _("No"))))
+
+    def format_value(self, value):
+        # A list, as ChoiceWidget expects: a plain "true" would also "contain" the "" choice.
+        return [{True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")]
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """``django_filters.BooleanFilter`` shown as "Any / Yes / No"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AnyYesNoSelect)
+        super().__init__(*args, **kwargs)
+
 
 _TYPES: list[tuple[type, Any]] = [
     (django_filters.BooleanFilter, bool),

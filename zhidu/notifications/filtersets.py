@@ -3,12 +3,14 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
+
 from .choices import DeliveryStatus
 from .models import Delivery, Notification
 
 
 class NotificationFilterSet(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(label=_("Unread only"), method="filter_unread")
+    unread = BooleanFilter(label=_("Unread only"), method="filter_unread")
     event = django_filters.CharFilter(label=_("Event"), field_name="event")
 
     class Meta:

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
+
 from .choices import Role, UnitKind
 from .models import OrgUnit, Post, User
 
@@ -30,7 +32,7 @@ class UserFilterSet(django_filters.FilterSet):
         empty_label=_("All roles"),
         help_text=_("People with a current post of this role"),
     )
-    is_active = django_filters.BooleanFilter(
+    is_active = BooleanFilter(
         label=_("Status"),
         widget=forms.Select(choices=[("", _("All")), ("true", _("Active")), ("false", _("Deactivated"))]),
         help_text=_("true: active people; false: deactivated people"),
@@ -90,7 +92,7 @@ class OrgUnitFilterSet(django_filters.FilterSet):
         method="filter_within",
         help_text=_("This unit and every unit below it (unit id)"),
     )
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = BooleanFilter(label=_("Active"))
 
     class Meta:
         model = OrgUnit
@@ -108,8 +110,8 @@ class PostFilterSet(django_filters.FilterSet):
     user = django_filters.ModelChoiceFilter(label=_("Person"), queryset=User.objects.all(), help_text=_("User id"))
     unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgUnit.objects.all(), help_text=_("Unit id"))
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
-    is_main = django_filters.BooleanFilter(label=_("Main post"))
-    current = django_filters.BooleanFilter(
+    is_main = BooleanFilter(label=_("Main post"))
+    current = BooleanFilter(
         label=_("Current"), method="filter_current", help_text=_("Valid today (true) or not valid today (false)")
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
 from zhidu.org.models import OrgUnit
 
 from .choices import VersionStatus
@@ -24,7 +25,7 @@ class PolicyVersionFilterSet(django_filters.FilterSet):
         queryset=OrgUnit.objects.all(),
         help_text=_("The id of an org unit; versions set for that unit only."),
     )
-    company_wide = django_filters.BooleanFilter(
+    company_wide = BooleanFilter(
         label=_("Company-wide"),
         field_name="policy__unit",
         lookup_expr="isnull",

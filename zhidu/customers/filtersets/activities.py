@@ -6,6 +6,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
+
 from ..choices import ActivityOutcome, CustomerTier
 from ..models import Activity, ActivityType, Customer
 from ..services.search import search_filter
@@ -21,10 +23,10 @@ class ActivityFilterSet(django_filters.FilterSet):
     lead = django_filters.NumberFilter(label=_("Lead (id)"), field_name="lead_id")
     type = django_filters.ModelChoiceFilter(label=_("Kind"), queryset=_types, field_name="type", to_field_name="code")
     owner = django_filters.NumberFilter(label=_("By (user id)"), field_name="owner_id")
-    mine = django_filters.BooleanFilter(label=_("Only mine"), method="filter_mine")
-    valid = django_filters.BooleanFilter(label=_("Valid follow-up"), field_name="is_valid")
+    mine = BooleanFilter(label=_("Only mine"), method="filter_mine")
+    valid = BooleanFilter(label=_("Valid follow-up"), field_name="is_valid")
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=ActivityOutcome.choices)
-    flagged = django_filters.BooleanFilter(label=_("Check-in flagged"), field_name="check_in__flagged")
+    flagged = BooleanFilter(label=_("Check-in flagged"), field_name="check_in__flagged")
     since = django_filters.DateFilter(label=_("From"), field_name="occurred_at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label=_("To"), field_name="occurred_at", lookup_expr="date__lte")
     ordering = django_filters.OrderingFilter(label=_("Sort"), fields=(("occurred_at", "occurred_at"),))

@@ -8,6 +8,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
+
 from ..choices import CustomerKind, CustomerStatus, CustomerTier, Industry, LeadSource, Province
 from ..models import Contact, Customer
 from ..normalize import normalize_phone
@@ -89,8 +91,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     province = django_filters.ChoiceFilter(label=_("Province"), choices=Province.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=LeadSource.choices)
     owner = django_filters.NumberFilter(label=_("Owner (user id)"), field_name="owner_id")
-    mine = django_filters.BooleanFilter(label=_("Only mine"), method="filter_mine")
-    in_pool = django_filters.BooleanFilter(label=_("In a public pool"), method="filter_in_pool")
+    mine = BooleanFilter(label=_("Only mine"), method="filter_mine")
+    in_pool = BooleanFilter(label=_("In a public pool"), method="filter_in_pool")
     tag = django_filters.NumberFilter(label=_("Tag (id)"), method="filter_tag")
     protected_until_before = django_filters.DateFilter(
         label=_("Protection ends on or before"), field_name="protected_until", lookup_expr="lte"

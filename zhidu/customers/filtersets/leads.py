@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
+
 from ..choices import LeadSource, LeadStatus
 from ..models import Lead
 from ..normalize import normalize_phone
@@ -23,9 +25,9 @@ class LeadFilterSet(django_filters.FilterSet):
     unit = django_filters.NumberFilter(
         label=_("Unit (id)"), method="filter_unit", help_text=_("The unit and the units below it.")
     )
-    mine = django_filters.BooleanFilter(label=_("Mine only"), method="filter_mine")
-    unassigned = django_filters.BooleanFilter(label=_("Unassigned"), field_name="owner", lookup_expr="isnull")
-    overdue = django_filters.BooleanFilter(
+    mine = BooleanFilter(label=_("Mine only"), method="filter_mine")
+    unassigned = BooleanFilter(label=_("Unassigned"), field_name="owner", lookup_expr="isnull")
+    overdue = BooleanFilter(
         label=_("Past the first-response deadline"),
         method="filter_overdue",
         help_text=_("Not worked yet and past the deadline."),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from zhidu.core.filters import BooleanFilter
+
 from ..choices import TransferKind
 from ..models import Transfer
 
@@ -14,7 +16,7 @@ class TransferFilterSet(django_filters.FilterSet):
     person = django_filters.NumberFilter(label=_("From or to (user id)"), method="filter_person")
     since = django_filters.DateFilter(label=_("From date"), field_name="created_at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label=_("To date"), field_name="created_at", lookup_expr="date__lte")
-    with_failures = django_filters.BooleanFilter(label=_("With failed rows"), method="filter_failures")
+    with_failures = BooleanFilter(label=_("With failed rows"), method="filter_failures")
 
     class Meta:
         model = Transfer
