@@ -50,6 +50,12 @@ def test_approvals_badge_on_a_phone_updates_after_a_decision(phone_page, login, 
     submit(org.rep_a1, doc(), TWO_STEPS)
     login(page, org.tm_a)
     page.goto("/")
+    # Folded away on a phone, the menu's button says something waits.
+    dot = page.get_by_test_id("menu-to-do")
+    expect(dot).to_be_visible()
+    box = dot.bounding_box()
+    assert box and box["x"] + box["width"] <= 390, box
+    _shot(page, "nav-badge-phone-folded.png")
     page.get_by_test_id("menu-toggle").click()
     badge = page.get_by_test_id("nav-badge-approvals-inbox")
     expect(badge).to_have_attribute("data-count", "2")

@@ -105,3 +105,15 @@ def test_a_refresh_costs_a_request(org, make_doc, as_user, django_assert_max_num
     # COUNT when the page renders it: hence computed with the page, polled only every minute.
     with django_assert_max_num_queries(9):
         assert _count(c.get(url, **HX).content.decode()) == 5
+
+
+def test_the_phone_menu_button_shows_that_something_waits(org, make_doc, as_user):
+    """On a phone the menu is folded away: its button carries a dot when any entry has a count."""
+    for _ in range(2):
+        submit(org.rep_a1, make_doc(), TWO_STEPS)
+    html = as_user(org.tm_a).get(reverse("core:dashboard")).content.decode()
+    toggle = html[html.find('data-testid="menu-toggle"') :].split("</button>", 1)[0]
+    assert 'data-testid="menu-to-do"' in toggle and "2 items to do" in toggle
+    html = as_user(org.rep_b1).get(reverse("core:dashboard")).content.decode()
+    toggle = html[html.find('data-testid="menu-toggle"') :].split("</button>", 1)[0]
+    assert "menu-to-do" not in toggle

@@ -55,3 +55,10 @@ def initials(name) -> str:
 def alert_class(level_tag: str) -> str:
     """Django message level tag to a Bootstrap alert colour."""
     return {"error": "danger", "debug": "secondary"}.get(level_tag, level_tag or "info")
+
+
+@register.filter
+def nav_to_do(menu) -> int:
+    """The sum of the menu's badge counts, for the phone's menu button (the menu itself is
+    folded away there). The counts are the ones the menu shows, computed once."""
+    return sum(item["badge"]["count"].value for group in menu or [] for item in group["items"] if item.get("badge"))
