@@ -1,13 +1,18 @@
-"""The PostgreSQL path of a customer import (DESIGN: bulk import): the cleaned rows are
-``COPY``-ed into a temporary staging table (duplicates within the file — a row sharing
-a credit code, normalised name, phone or e-mail with an earlier row — are left out on the
-way, in file order, while worker processes prepare the next rows), duplicates against
-existing customers are found with set-based SQL (same keys, through the indexed
-``credit_code``, ``name_normalized`` and contact phone/e-mail columns), the holding cap
-is applied with a window function in file order, and the good rows go in with
-``INSERT … SELECT`` (customers, their first contacts and the audit child rows), all in one
-transaction. The verdicts equal the Python path's (``imports._dedupe_in_file``,
-``imports._customer_matches``); a test runs both on the same file.
+"""The PostgreSQL path of a customer import (DESIGN: bulk import), as a pipeline in one
+transaction: worker processes prepare the rows (clean, pinyin, COPY lines) chunk by chunk
+and run ahead (``Pool.imap`` queues every chunk at once), while the main process finds the
+duplicates within the file as the chunks arrive in file order (a row sharing a credit
+code, normalised name, phone or e-mail with an earlier row is left out) and, every
+``SQL_CHUNK_ROWS`` rows, ``COPY``-s the good rows into a temporary staging table and runs
+that chunk's SQL: duplicates against existing customers (one index probe per row and key
+on ``credit_code``, ``name_normalized`` and the contacts' phone/e-mail columns), the
+holding cap with the running count in file order, ``INSERT … SELECT`` of the customers,
+their first contacts and the audit child rows with their foreign keys checked at once,
+and the merge of the GIN pending lists — so the PostgreSQL backend works while the
+workers prepare the next chunks. A failure in any chunk rolls the whole import back.
+The verdicts equal the Python path's (``imports._dedupe_in_file``,
+``imports._customer_matches``); tests run both on the same file, also with chunks of two
+rows (``tests/test_import_chunks.py``).
 
 Raw SQL here is a measured hot path: 100,000 rows with the ORM's ``bulk_create`` and
 per-batch lookups take several times as long.
@@ -132,42 +137,54 @@ def staging_lines(rows):
         yield line.replace("\x00", "\t") + "\n"
 
 
-def _existing(cursor) -> None:
+def _existing(cursor, owner_id: int) -> None:
     """The strongest match among existing customers (credit code, name, a contact's phone,
-    e-mail; the lowest id, or the customer of the lowest contact id)."""
+    e-mail; the lowest id, or the customer of the lowest contact id) for the rows of the
+    current chunk in ``stg``, and its verdict (duplicate of the owner's own customer, or a
+    conflict).
+
+    One index probe per row and key (correlated subqueries, tried in order of strength and
+    stopped at the first hit), so a chunk costs what its rows cost: joins would scan the
+    whole customer and contact tables once per chunk.
+
+    Customers this import created in earlier chunks are not existing customers (the
+    Python path excludes them too). Only the e-mail can match one: the credit code,
+    normalised name and phones are stored exactly as the duplicate keys, and a row sharing
+    a key with a row an earlier chunk inserted is a duplicate within the file and never
+    staged; the stored ``email_normalized`` is cut to 200 characters, which the key is not
+    (NFKC can lengthen an address), so one key could equal another row's stored prefix."""
+    phone = """(SELECT (array_agg(x.customer_id ORDER BY x.id))[1] FROM (
+                   SELECT id, customer_id FROM customers_contact WHERE phone_normalized = s.{col}
+                   UNION ALL SELECT id, customer_id FROM customers_contact
+                   WHERE phone2_normalized = s.{col} AND phone2_normalized <> '') x
+                WHERE s.{col} <> '')"""
+    cursor.execute("TRUNCATE stg_match")
+    # Index probes even where the statistics make an index look useless: a generic
+    # ``phone2_normalized = $1`` is estimated from the most common value, '' in most rows.
+    cursor.execute("SET LOCAL enable_seqscan = off")
     cursor.execute(
-        """UPDATE stg s SET match_id = c.id, match_key = 'credit_code' FROM customers_customer c
-           WHERE s.reason IS NULL AND s.k_code <> '' AND c.credit_code = s.k_code"""
+        f"""INSERT INTO stg_match (rownum, match_id, match_key)
+            SELECT rownum, m[1]::bigint, m[2] FROM (
+              SELECT s.rownum, COALESCE(
+                (SELECT ARRAY[min(c.id + 0)::text, 'credit_code'] FROM customers_customer c
+                 WHERE s.k_code <> '' AND c.credit_code = s.k_code AND c.credit_code <> '' HAVING count(*) > 0),
+                (SELECT ARRAY[min(c.id + 0)::text, 'name'] FROM customers_customer c
+                 WHERE s.k_name <> '' AND c.name_normalized = s.k_name HAVING count(*) > 0),
+                (SELECT ARRAY[p::text, 'phone'] FROM (SELECT {phone.format(col="k_phone1")} AS p) q WHERE p IS NOT NULL),
+                (SELECT ARRAY[p::text, 'phone'] FROM (SELECT {phone.format(col="k_phone2")} AS p) q WHERE p IS NOT NULL),
+                (SELECT ARRAY[(array_agg(c.customer_id ORDER BY c.id))[1]::text, 'email'] FROM customers_contact c
+                 WHERE s.k_email <> '' AND c.email_normalized = s.k_email AND c.email_normalized <> ''
+                 AND c.customer_id NOT IN (SELECT cid FROM stg_created) HAVING count(*) > 0)
+              ) AS m FROM stg s WHERE s.reason IS NULL OFFSET 0) y
+            WHERE m[1] IS NOT NULL"""
     )
+    cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
     cursor.execute(
-        """UPDATE stg s SET match_id = m.id, match_key = 'name'
-           FROM (SELECT c.name_normalized AS k, min(c.id) AS id FROM customers_customer c
-                 WHERE c.name_normalized IN (SELECT k_name FROM stg WHERE k_name <> '') GROUP BY 1) m
-           WHERE s.reason IS NULL AND s.match_id IS NULL AND s.k_name = m.k"""
-    )
-    cursor.execute(
-        """CREATE TEMP TABLE stg_phone_keys ON COMMIT DROP AS
-           SELECT DISTINCT k FROM (SELECT k_phone1 AS k FROM stg UNION ALL SELECT k_phone2 FROM stg) u WHERE k <> ''"""
-    )
-    cursor.execute(
-        """CREATE TEMP TABLE stg_phone ON COMMIT DROP AS
-           SELECT k, (array_agg(customer_id ORDER BY id))[1] AS customer_id FROM (
-               SELECT p.k, c.id, c.customer_id FROM stg_phone_keys p JOIN customers_contact c ON c.phone_normalized = p.k
-               UNION ALL
-               SELECT p.k, c.id, c.customer_id FROM stg_phone_keys p JOIN customers_contact c ON c.phone2_normalized = p.k
-           ) x GROUP BY k"""
-    )
-    for col in ("k_phone1", "k_phone2"):
-        cursor.execute(
-            f"""UPDATE stg s SET match_id = p.customer_id, match_key = 'phone' FROM stg_phone p
-                WHERE s.reason IS NULL AND s.match_id IS NULL AND s.{col} <> '' AND s.{col} = p.k"""
-        )
-    cursor.execute(
-        """UPDATE stg s SET match_id = m.customer_id, match_key = 'email'
-           FROM (SELECT email_normalized AS k, (array_agg(customer_id ORDER BY id))[1] AS customer_id
-                 FROM customers_contact WHERE email_normalized IN (SELECT k_email FROM stg WHERE k_email <> '')
-                 GROUP BY 1) m
-           WHERE s.reason IS NULL AND s.match_id IS NULL AND s.k_email = m.k"""
+        f"""UPDATE stg s SET match_id = m.match_id, match_key = m.match_key,
+                reason = CASE WHEN c.owner_id = %s AND c.deleted_at IS NULL
+                              THEN '{REASON_EXISTING}' ELSE '{REASON_CONFLICT}' END
+            FROM stg_match m JOIN customers_customer c ON c.id = m.match_id WHERE s.rownum = m.rownum""",
+        [owner_id],
     )
 
 
@@ -181,7 +198,11 @@ def _existing(cursor) -> None:
 # leave with ``os._exit`` (multiprocessing's own), so nothing of it is closed or reused.
 
 _WORK: dict = {}
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 5000  # rows a worker prepares at a time
+# Rows of the file checked and inserted at a time (whole worker chunks). 100,000 rows on two
+# cores: 13.7 s with 20,000, 14.4 s with 10,000 (more statements, each planned anew).
+SQL_CHUNK_ROWS = 20_000
+MERGE_EACH_CHUNK = True  # merge the GIN pending lists after each chunk (else once at the end)
 
 
 def workers_for(rows: int) -> int:
@@ -248,13 +269,16 @@ def _merge_gin_pending_lists(cursor, tables: list[str]) -> None:
 
 def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
     """Import the rows of ``ctx.table`` (``ctx.job.mapping``) for ``ctx.owner``: clean,
-    COPY, check, insert. Fills ``ctx.rows`` with every row's verdict and ``ctx.created``;
-    returns the time of each step (seconds; ``clean``/``pinyin``/``stage`` summed over the
-    worker processes)."""
-    from .import_checks import cap_message, in_file_message, match_message, matches_by_id
+    COPY, check, insert, chunk by chunk while the workers prepare the next rows. Fills
+    ``ctx.rows`` with every row's verdict and ``ctx.created``; returns the time of each step
+    (seconds; ``clean``/``pinyin``/``stage`` summed over the worker processes, the SQL steps
+    summed over the chunks)."""
+    from .import_checks import _cap_state, cap_message, in_file_message, match_message, matches_by_id
     from .import_rows import CleanRow
 
     timings: dict[str, float] = {"clean": 0.0, "pinyin": 0.0, "stage": 0.0}
+    steps = ("copy", "dedupe", "insert_customers", "insert_contacts", "insert_audit", "merge_search_index")
+    timings.update(dict.fromkeys(steps, 0.0))
     owner = ctx.owner
     actor = ctx.actor
     unit = main_unit(owner)
@@ -264,37 +288,154 @@ def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
     workers = workers or workers_for(len(ctx.table.rows))
     timings["workers"] = workers
     rows: list[CleanRow] = []
+    rejected: list = []  # (row number, reason, matched customer id, matched key)
+    created = 0
+    now = ctx.now
+    audit_params = [
+        now,
+        actor.pk,
+        json.dumps({"import": ctx.job.pk}),
+        current_request_id() or "",
+        client_ip_var.get(),
+        ctx.parent.pk if ctx.parent else None,
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        t = time.perf_counter()
-        # Sorting and hashing 100,000 staging rows in memory; GIN entries of the new rows
-        # go to the indexes' pending lists and are merged in one pass at the end
-        # (measured at 50,000 rows: 9.2 s inserting with the default 4 MB pending list,
-        # 2.4 s + 1.7 s for the merge this way, 1.8 s with no GIN index at all).
+        t_all = time.perf_counter()
+        # Sorting and hashing staging rows in memory; GIN entries of the new rows go to the
+        # indexes' pending lists and are merged in one pass per chunk (see MERGE_EACH_CHUNK).
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL gin_pending_list_limit = '1GB'")
-        # The staging table (~60 MB for 100,000 rows) in memory rather than spilled from the
-        # default 8 MB of temp buffers. PostgreSQL refuses the change once the session has
-        # used a temporary table (a worker's earlier import): then the default stays.
+        # Each chunk's statements are planned anew: compiling them (JIT, 0.1-0.2 s a
+        # statement at these row estimates) would cost more than running them.
+        cursor.execute("SET LOCAL jit = off")
+        # The staging tables in memory rather than spilled from the default 8 MB of temp
+        # buffers. PostgreSQL refuses the change once the session has used a temporary
+        # table (a worker's earlier import): then the default stays.
         try:
             with transaction.atomic():
                 cursor.execute("SET LOCAL temp_buffers = '256MB'")
         except DatabaseError:
             pass
+        # Foreign keys are DEFERRABLE INITIALLY DEFERRED (Django): checked at commit, one
+        # check per row and key after all the work. Checked at the end of each INSERT
+        # instead, so they overlap the preparation of the next rows; deferred again after.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cols = ", ".join(f"{n} {typ}" for n, typ in STAGING_COLUMNS)
         cursor.execute(f"CREATE TEMP TABLE stg ({cols}, {EXTRA_COLUMNS}) ON COMMIT DROP")
+        cursor.execute("CREATE TEMP TABLE stg_ids (rownum integer, cid bigint) ON COMMIT DROP")
+        cursor.execute("CREATE TEMP TABLE stg_created (cid bigint PRIMARY KEY) ON COMMIT DROP")
+        cursor.execute("CREATE TEMP TABLE stg_match (rownum integer, match_id bigint, match_key text) ON COMMIT DROP")
         names = ", ".join(n for n, _t in STAGING_COLUMNS)
         raw = cursor.cursor  # psycopg's cursor: COPY … FROM STDIN
-        # Duplicates within the file are found here, in file order, while the workers
-        # prepare the next chunks (this process would otherwise wait): a row sharing a
-        # key with an earlier good row is a duplicate of the earliest such row (on equal
-        # rows the key checked first wins: credit code, name, phone, e-mail), as in
-        # ``import_checks._dedupe_in_file``; it never reaches the staging table.
+        # The cap counts the owner's customers before the import (the owner's row locked
+        # from here to the commit); each chunk takes the places the earlier ones left.
+        cap, held, _policy = _cap_state(owner)
+        places = max(0, cap - held) if cap is not None else 0
+        counts_sql = "TRUE" if holding.value.count_active else f"status <> '{CustomerStatus.ACTIVE}'"
+
+        def run_chunk(lines: list[str]) -> None:
+            """COPY one chunk's good rows into ``stg`` and check and insert them."""
+            nonlocal created, places
+            t = time.perf_counter()
+            cursor.execute("TRUNCATE stg, stg_ids")
+            with raw.copy(f"COPY stg ({names}) FROM STDIN") as copy:
+                copy.write("".join(lines))
+            # Statistics for the planner on the key and verdict columns (not the wide ones).
+            cursor.execute("ANALYZE stg (rownum, k_code, k_name, k_phone1, k_phone2, k_email, reason, match_id)")
+            timings["copy"] += time.perf_counter() - t
+
+            t = time.perf_counter()
+            _existing(cursor, owner.pk)
+            timings["dedupe"] += time.perf_counter() - t
+
+            t = time.perf_counter()
+            if cap is not None:
+                # The running count in file order: this chunk's rows come after every row
+                # of the earlier chunks.
+                cursor.execute(
+                    f"""UPDATE stg SET reason = '{REASON_CAP}' WHERE rownum IN (
+                           SELECT rownum FROM (SELECT rownum, row_number() OVER (ORDER BY rownum) AS n
+                                               FROM stg WHERE reason IS NULL AND {counts_sql}) x
+                           WHERE n > %s)""",
+                    [places],
+                )
+                cursor.execute(f"SELECT count(*) FROM stg WHERE reason IS NULL AND {counts_sql}")
+                places -= cursor.fetchone()[0]
+            # Ids for the new customers in a narrow table (updating the wide staging rows
+            # would rewrite all of them); contacts and audit rows join on it.
+            cursor.execute(
+                """INSERT INTO stg_ids SELECT rownum, nextval(pg_get_serial_sequence('customers_customer', 'id'))
+                   FROM stg WHERE reason IS NULL ORDER BY rownum"""
+            )
+            cursor.execute("INSERT INTO stg_created SELECT cid FROM stg_ids")
+            cursor.execute(
+                f"""INSERT INTO {Customer._meta.db_table} (
+                       id, name, name_normalized, search_text, search_grams, credit_code, kind, industry, province,
+                       city, size, address, website, source, tier, status, notes, owner_id, owner_unit_id,
+                       created_by_id, credit_to_id, received_at, protected_until, extension_count, created_at,
+                       updated_at)
+                    SELECT cid, name, name_normalized, search_text, search_grams, credit_code, kind, industry,
+                       province, city, size, address, website, source, tier, status, notes, %s, %s,
+                       %s, %s, %s, %s, 0, %s, %s
+                    FROM stg JOIN stg_ids USING (rownum) ORDER BY rownum""",
+                [owner.pk, unit.pk if unit else None, actor.pk, owner.pk, now, until, now, now],
+            )
+            created += cursor.rowcount
+            timings["insert_customers"] += time.perf_counter() - t
+
+            t = time.perf_counter()
+            cursor.execute(
+                f"""INSERT INTO {Contact._meta.db_table} (
+                       customer_id, name, search_text, search_grams, title, department, decision_role, is_primary,
+                       phone, phone_normalized, phone2, phone2_normalized, email, email_normalized, wechat, notes,
+                       is_active, created_by_id, created_at, updated_at)
+                    SELECT cid, contact_name, contact_search_text, contact_search_grams, contact_title, '', '', TRUE,
+                       contact_phone, contact_phone_n, contact_phone2, contact_phone2_n, contact_email,
+                       contact_email_n, contact_wechat, '', TRUE, %s, %s, %s
+                    FROM stg JOIN stg_ids USING (rownum) WHERE contact_name <> '' ORDER BY rownum""",
+                [actor.pk, now, now],
+            )
+            timings["insert_contacts"] += time.perf_counter() - t
+
+            t = time.perf_counter()
+            cursor.execute(
+                """INSERT INTO audit_auditevent (at, actor_id, action, object_type, object_id, object_repr, changes,
+                       reason, request_id, ip, parent_id)
+                   SELECT %s, %s, 'customer.import', 'customers.customer', cid::text, left(name, 200), %s::jsonb,
+                       '', %s, %s, %s
+                   FROM stg JOIN stg_ids USING (rownum) ORDER BY rownum""",
+                audit_params,
+            )
+            timings["insert_audit"] += time.perf_counter() - t
+
+            cursor.execute("SELECT rownum, reason, match_id, match_key FROM stg WHERE reason IS NOT NULL")
+            rejected.extend(cursor.fetchall())
+            if MERGE_EACH_CHUNK:
+                t = time.perf_counter()
+                _merge_gin_pending_lists(cursor, [Customer._meta.db_table, Contact._meta.db_table])
+                timings["merge_search_index"] += time.perf_counter() - t
+
+        # Duplicates within the file are found here, in file order, as the prepared chunks
+        # arrive: a row sharing a key with an earlier good row is a duplicate of the
+        # earliest such row (on equal rows the key checked first wins: credit code, name,
+        # phone, e-mail), as in ``import_checks._dedupe_in_file``; it never reaches the
+        # staging table. So a row of a later chunk never shares a key with a row an earlier
+        # chunk inserted, and the check against existing customers only ever sees rows of
+        # the file that were not there before it (``stg_created`` makes that explicit).
         first: dict[tuple[str, str], int] = {}
-        in_file = 0.0
-        with raw.copy(f"COPY stg ({names}) FROM STDIN") as copy:
-            for verdicts, lines, spent in _prepared(ctx.table, ctx.job.mapping, workers):
+        in_file = waited = 0.0
+        pending: list[str] = []
+        pending_rows = chunks = 0
+        prepared = _prepared(ctx.table, ctx.job.mapping, workers)
+        try:
+            while True:
+                t = time.perf_counter()
+                item = next(prepared, None)
+                waited += time.perf_counter() - t
+                if item is None:
+                    break
+                verdicts, lines, spent = item
                 t_in = time.perf_counter()
-                kept: list[str] = []
                 good = iter(lines)
                 for number, reason, message, keys in verdicts:
                     row = CleanRow(number=number, reason=reason, message=message)
@@ -308,113 +449,34 @@ def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
                         if n < number and (best is None or n < best[0]):
                             best = (n, key[0])
                     if best is None:
-                        kept.append(line)
+                        pending.append(line)
                     else:
                         row.reason, row.message = REASON_IN_FILE, in_file_message(best[0], best[1])
                 in_file += time.perf_counter() - t_in
                 for key, value in spent.items():
                     timings[key] = timings.get(key, 0.0) + value
-                if kept:
-                    copy.write("".join(kept))
+                pending_rows += len(verdicts)
+                if pending_rows >= SQL_CHUNK_ROWS:
+                    if pending:
+                        run_chunk(pending)
+                        chunks += 1
+                    pending, pending_rows = [], 0
+        finally:
+            prepared.close()  # a failed chunk: the worker processes end here, not at garbage collection
+        if pending:
+            run_chunk(pending)
+            chunks += 1
+        timings["dedupe_in_file"] = in_file
+        timings["waiting_for_workers"] = waited
+        timings["chunks"] = chunks
+        if not MERGE_EACH_CHUNK:
+            t = time.perf_counter()
+            _merge_gin_pending_lists(cursor, [Customer._meta.db_table, Contact._meta.db_table])
+            timings["merge_search_index"] = time.perf_counter() - t
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        timings["prepare_copy_check_insert"] = time.perf_counter() - t_all
         ctx.rows = rows
         by_number = {r.number: r for r in rows}
-        # Statistics for the planner on the columns the checks join on (not the wide ones).
-        cursor.execute("ANALYZE stg (rownum, k_code, k_name, k_phone1, k_phone2, k_email)")
-        timings["prepare_and_copy"] = time.perf_counter() - t
-
-        timings["dedupe_in_file"] = in_file
-        t = time.perf_counter()
-        _existing(cursor)
-        cursor.execute(
-            f"""UPDATE stg s SET reason = CASE WHEN c.owner_id = %s AND c.deleted_at IS NULL
-                                        THEN '{REASON_EXISTING}' ELSE '{REASON_CONFLICT}' END
-                FROM customers_customer c WHERE s.reason IS NULL AND s.match_id = c.id""",
-            [owner.pk],
-        )
-        timings["dedupe"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        from .import_checks import _cap_state
-
-        cap, held, _policy = _cap_state(owner)
-        if cap is not None:
-            counts_sql = "TRUE" if holding.value.count_active else f"status <> '{CustomerStatus.ACTIVE}'"
-            cursor.execute(
-                f"""UPDATE stg SET reason = '{REASON_CAP}' WHERE rownum IN (
-                       SELECT rownum FROM (SELECT rownum, row_number() OVER (ORDER BY rownum) AS n
-                                           FROM stg WHERE reason IS NULL AND {counts_sql}) x
-                       WHERE n > %s)""",
-                [max(0, cap - held)],
-            )
-        # Ids for the new customers in a narrow table (updating the wide staging rows would
-        # rewrite all of them); contacts and audit rows join on it.
-        cursor.execute(
-            """CREATE TEMP TABLE stg_ids ON COMMIT DROP AS
-               SELECT rownum, nextval(pg_get_serial_sequence('customers_customer', 'id')) AS cid
-               FROM stg WHERE reason IS NULL ORDER BY rownum"""
-        )
-        now = ctx.now
-        cursor.execute(
-            f"""INSERT INTO {Customer._meta.db_table} (
-                   id, name, name_normalized, search_text, search_grams, credit_code, kind, industry, province,
-                   city, size, address, website, source, tier, status, notes, owner_id, owner_unit_id,
-                   created_by_id, credit_to_id, received_at, protected_until, extension_count, created_at, updated_at)
-                SELECT cid, name, name_normalized, search_text, search_grams, credit_code, kind, industry, province,
-                   city, size, address, website, source, tier, status, notes, %s, %s,
-                   %s, %s, %s, %s, 0, %s, %s
-                FROM stg JOIN stg_ids USING (rownum) ORDER BY rownum""",
-            [owner.pk, unit.pk if unit else None, actor.pk, owner.pk, now, until, now, now],
-        )
-        created = cursor.rowcount
-        timings["insert_customers"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        cursor.execute(
-            f"""INSERT INTO {Contact._meta.db_table} (
-                   customer_id, name, search_text, search_grams, title, department, decision_role, is_primary,
-                   phone, phone_normalized, phone2, phone2_normalized, email, email_normalized, wechat, notes,
-                   is_active, created_by_id, created_at, updated_at)
-                SELECT cid, contact_name, contact_search_text, contact_search_grams, contact_title, '', '', TRUE,
-                   contact_phone, contact_phone_n, contact_phone2, contact_phone2_n, contact_email, contact_email_n,
-                   contact_wechat, '', TRUE, %s, %s, %s
-                FROM stg JOIN stg_ids USING (rownum) WHERE contact_name <> '' ORDER BY rownum""",
-            [actor.pk, now, now],
-        )
-        timings["insert_contacts"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        cursor.execute(
-            """INSERT INTO audit_auditevent (at, actor_id, action, object_type, object_id, object_repr, changes,
-                   reason, request_id, ip, parent_id)
-               SELECT %s, %s, 'customer.import', 'customers.customer', cid::text, left(name, 200), %s::jsonb,
-                   '', %s, %s, %s
-               FROM stg JOIN stg_ids USING (rownum) ORDER BY rownum""",
-            [
-                now,
-                actor.pk,
-                json.dumps({"import": ctx.job.pk}),
-                current_request_id() or "",
-                client_ip_var.get(),
-                ctx.parent.pk if ctx.parent else None,
-            ],
-        )
-        timings["insert_audit"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        _merge_gin_pending_lists(cursor, [Customer._meta.db_table, Contact._meta.db_table])
-        timings["merge_search_index"] = time.perf_counter() - t
-
-        # The foreign keys are checked at commit (Django declares them DEFERRABLE INITIALLY
-        # DEFERRED): one check per row and key, about 2.9 s for 94,000 customers. Run them
-        # here so the job's timings show them (and a benchmark rolling back does not miss
-        # them); the transaction's later statements are checked as deferred again.
-        t = time.perf_counter()
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        timings["foreign_key_checks"] = time.perf_counter() - t
-
-        cursor.execute("SELECT rownum, reason, match_id, match_key FROM stg WHERE reason IS NOT NULL")
-        rejected = cursor.fetchall()
     t = time.perf_counter()
     found = matches_by_id({m for _n, _r, m, _mk in rejected if m})
     cap_text = cap_message(owner, cap, _policy) if cap is not None else ""
