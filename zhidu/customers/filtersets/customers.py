@@ -49,6 +49,25 @@ def contact_phone_q(phone: str, whole: bool) -> Q:
     return Q(phone_normalized__endswith=phone) | Q(phone2_normalized__endswith=phone)
 
 
+CONTACT_MATCHES_INLINE = 500
+
+
+def _contact_customer_ids(value: str | None, *, user) -> QuerySet | None:
+    """Ids of the customers with a contact matching ``value`` by name or phone (the rules of
+    :func:`customers_matching`), or None when the user may not search contacts."""
+    from zhidu.org.choices import Action
+    from zhidu.org.permissions import has_perm
+
+    if user is None or not has_perm(user, "customers.contact", Action.VIEW):
+        return None
+    by_name = search_filter(Contact._base_manager.all(), value).order_by().values_list("customer_id", flat=True)
+    phone = phone_query(value)
+    if phone is not None and has_perm(user, "customers.contact", Action.VIEW_PHONE):
+        by_phone = Contact._base_manager.filter(contact_phone_q(*phone), customer__pool__isnull=True)
+        return by_name.union(by_phone.order_by().values_list("customer_id", flat=True)).order_by()
+    return by_name.distinct()
+
+
 def customers_matching(value: str | None, *, user) -> QuerySet | None:
     """The ids (a subquery) of customers whose name matches ``value`` or who have a
     contact whose name or phone matches it; None when there is nothing to search for.
@@ -116,8 +135,22 @@ class CustomerFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, qs, name, value):
-        ids = customers_matching(value, user=getattr(self.request, "user", None))
-        return qs if ids is None else qs.filter(pk__in=ids)
+        user = getattr(self.request, "user", None)
+        if not normalize_query(value):
+            return qs
+        # Usually few customers match through a contact: fetch their ids first and OR them
+        # with the name match on the list's own query, which keeps the name search's plan
+        # (walk the newest customers and stop at a page: `科技` at 200,000 rows, 2 ms rather
+        # than 27 ms for gathering every match into a UNION). Many contact matches: the UNION.
+        via_contacts = _contact_customer_ids(value, user=user)
+        few = [] if via_contacts is None else list(via_contacts[: CONTACT_MATCHES_INLINE + 1])
+        if len(few) > CONTACT_MATCHES_INLINE:
+            return qs.filter(pk__in=customers_matching(value, user=user))
+        from zhidu.org.permissions import visibility
+
+        wide = user is not None and visibility(user, "customers.customer", "view").everything
+        by_name = search_filter(qs, value, wide=wide)
+        return (by_name | qs.filter(pk__in=few)) if few else by_name
 
     def filter_mine(self, qs, name, value):
         user = getattr(self.request, "user", None)
