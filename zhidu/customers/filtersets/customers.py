@@ -52,45 +52,45 @@ def contact_phone_q(phone: str, whole: bool) -> Q:
 CONTACT_MATCHES_INLINE = 500
 
 
-def _contact_customer_ids(value: str | None, *, user) -> QuerySet | None:
-    """Ids of the customers with a contact matching ``value`` by name or phone (the rules of
-    :func:`customers_matching`), or None when the user may not search contacts."""
+def _contact_parts(value: str | None, *, user) -> list[QuerySet] | None:
+    """The customer ids found through contacts, one subquery per way in: the contact's
+    name, and its phone for people who may see phones (never on customers in a public
+    pool, whose contact details stay masked until claimed — so a search cannot be used to
+    guess a masked number). None when the user may not see contacts at all."""
     from zhidu.org.choices import Action
     from zhidu.org.permissions import has_perm
 
     if user is None or not has_perm(user, "customers.contact", Action.VIEW):
         return None
-    by_name = search_filter(Contact._base_manager.all(), value).order_by().values_list("customer_id", flat=True)
+    parts = [search_filter(Contact._base_manager.all(), value).order_by().values_list("customer_id", flat=True)]
     phone = phone_query(value)
     if phone is not None and has_perm(user, "customers.contact", Action.VIEW_PHONE):
         by_phone = Contact._base_manager.filter(contact_phone_q(*phone), customer__pool__isnull=True)
-        return by_name.union(by_phone.order_by().values_list("customer_id", flat=True)).order_by()
-    return by_name.distinct()
+        parts.append(by_phone.order_by().values_list("customer_id", flat=True))
+    return parts
+
+
+def _contact_customer_ids(value: str | None, *, user) -> QuerySet | None:
+    """Ids of the customers with a contact matching ``value`` (:func:`_contact_parts`)."""
+    parts = _contact_parts(value, user=user)
+    if parts is None:
+        return None
+    return parts[0].union(*parts[1:]).order_by() if len(parts) > 1 else parts[0].distinct()
 
 
 def customers_matching(value: str | None, *, user) -> QuerySet | None:
     """The ids (a subquery) of customers whose name matches ``value`` or who have a
-    contact whose name or phone matches it; None when there is nothing to search for.
+    contact whose name or phone matches it (:func:`_contact_parts`); None when there is
+    nothing to search for.
 
     One ``UNION`` for ``pk IN (…)`` so each branch keeps its own index (the name grams of
     customers, of contacts, ``phone_normalized``) and the caller's scope stays outside: the
-    list only ever shows customers the user may see. Phones are searched only for people
-    who may see phones, and never on customers in a public pool, whose contact details
-    stay masked until claimed — so a search cannot be used to guess a masked number."""
-    from zhidu.org.choices import Action
-    from zhidu.org.permissions import has_perm
-
+    list only ever shows customers the user may see."""
     if not normalize_query(value):
         return None
     # ``wide``: the subquery itself is not scoped (SQLite then reads the covering index).
-    names = search_filter(Customer._base_manager.all(), value, wide=True).order_by().values("pk")
-    parts: list[QuerySet] = []
-    if user is not None and has_perm(user, "customers.contact", Action.VIEW):
-        parts.append(search_filter(Contact._base_manager.all(), value).order_by().values("customer_id"))
-        phone = phone_query(value)
-        if phone is not None and has_perm(user, "customers.contact", Action.VIEW_PHONE):
-            by_phone = Contact._base_manager.filter(contact_phone_q(*phone), customer__pool__isnull=True)
-            parts.append(by_phone.order_by().values("customer_id"))
+    names = search_filter(Customer._base_manager.all(), value, wide=True).order_by().values_list("pk", flat=True)
+    parts = _contact_parts(value, user=user)
     return names.union(*parts) if parts else names
 
 

@@ -16,8 +16,9 @@ from zhidu.core.masking import mask_email, mask_phone
 from zhidu.org.choices import Action
 from zhidu.org.permissions import has_perm
 
-from ..filtersets.customers import CustomerFilterSet, customers_matching
+from ..filtersets.customers import CustomerFilterSet
 from ..models import Activity, Collaborator, ConflictClaim, Contact, Customer, PoolEvent, Tag
+from ..services.search import normalize_query, search_filter
 
 
 def customer_list(*, user, filters: dict[str, Any] | None = None, request=None) -> QuerySet[Customer]:
@@ -35,12 +36,14 @@ PICKER_LIMIT = 10
 
 def customer_parent_options(*, user, query: str, exclude_id: int | None = None, limit: int = PICKER_LIMIT) -> list:
     """The parent-company picker: up to ``limit`` customers ``user`` sees (not in the
-    recycle bin) matching ``query`` the way the customer list searches, without the
-    customer being edited and its direct branches (deeper ones the service refuses)."""
-    ids = customers_matching(query, user=user)
-    if ids is None:
+    recycle bin) whose name matches ``query`` (substring, pinyin, initials — a parent is
+    picked by its name, not by a contact's), without the customer being edited and its
+    direct branches (deeper ones the service refuses). The search narrows the scoped
+    queryset itself, so a broad query stops at ``limit`` rows instead of gathering every
+    match first."""
+    if not normalize_query(query):
         return []
-    qs = Customer.objects.alive().visible_to(user, Action.VIEW).filter(pk__in=ids)
+    qs = search_filter(Customer.objects.alive().visible_to(user, Action.VIEW), query)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id).exclude(parent_id=exclude_id)
     return list(qs.select_related("owner", "pool").order_by("name_normalized", "pk")[:limit])
