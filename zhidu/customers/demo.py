@@ -449,44 +449,24 @@ def _follow_ups(book, rng, rep, customer, types, kinds, today, now, follow_up, p
         # Most visits are checked in on the spot (签到); their generator is derived from the
         # customer and the visit, so the main sequence (and the rest of the book) is unchanged.
         ci_rng = random.Random(f"check-in:{customer.credit_code}:{n}")
+        entry = {
+            "actor": rep,
+            "customer": customer,
+            "type": types[kind],
+            "content": content,
+            "outcome": outcome,
+            "next_step": next_step,
+            "next_date": next_date,
+            "follow_up_policy": follow_up,
+            "protection_policy": protection,
+        }
         if types[kind].requires_check_in and ci_rng.random() < CHECK_IN_SHARE:
-            activity = _savepoint(
-                book,
-                "check-in",
-                _check_in,
-                ci_rng,
-                act_svc,
-                actor=rep,
-                customer=customer,
-                type=types[kind],
-                content=content,
-                outcome=outcome,
-                next_step=next_step,
-                next_date=next_date,
-                follow_up_policy=follow_up,
-                protection_policy=protection,
-                now=occurred,
-            )
+            activity = _savepoint(book, "check-in", _check_in, ci_rng, act_svc, now=occurred, **entry)
             if activity is not None:
                 book.check_ins += 1
                 book.flagged_check_ins += int(activity.check_in.flagged)
         else:
-            activity = _savepoint(
-                book,
-                "follow-up",
-                act_svc.activity_log,
-                actor=rep,
-                customer=customer,
-                type=types[kind],
-                content=content,
-                outcome=outcome,
-                next_step=next_step,
-                next_date=next_date,
-                occurred_at=occurred,
-                follow_up_policy=follow_up,
-                protection_policy=protection,
-                now=logged,
-            )
+            activity = _savepoint(book, "follow-up", act_svc.activity_log, occurred_at=occurred, now=logged, **entry)
         if activity is not None:
             book.follow_ups += 1
             book.valid_follow_ups += int(activity.is_valid)

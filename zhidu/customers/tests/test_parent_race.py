@@ -4,8 +4,6 @@ would save A → B → A. Exactly one succeeds; the other is refused; no cycle i
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -14,6 +12,7 @@ from zhidu.customers.models import Customer
 from zhidu.customers.services import customers as svc
 
 from .factories import CustomerFactory
+from .races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -24,32 +23,11 @@ def _postgres_only():
         pytest.skip("race tests run on PostgreSQL")
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
 def test_crossed_parents_at_once_make_no_cycle(org):
     for _round in range(5):
         a = CustomerFactory(name=f"甲集团{_round}", owner=org.rep_a1)
         b = CustomerFactory(name=f"乙集团{_round}", owner=org.rep_a1)
-        results = _race(
+        results = race(
             [
                 lambda a=a, b=b: svc.customer_update(actor=org.rep_a1, customer=a, data={"parent_id": b.pk}),
                 lambda a=a, b=b: svc.customer_update(actor=org.tm_a, customer=b, data={"parent_id": a.pk}),

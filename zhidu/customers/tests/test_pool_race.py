@@ -5,7 +5,6 @@ allowed number succeed (the quota row is locked before the customer)."""
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +17,7 @@ from zhidu.customers.policies.pool import PoolPolicy
 from zhidu.customers.services import pool as svc
 
 from .pool_support import held
+from .races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,29 +26,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("race tests run on PostgreSQL")
-
-
-def _race(calls):
-    """Run each ``call()`` in its own thread, all released at once; return what each
-    returned or raised, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def _released(org, owner):
@@ -60,7 +37,7 @@ def test_two_reps_claim_one_customer_exactly_one_wins(org):
         c = _released(org, org.rep_b1 if _round % 2 else org.tm_a)
         # tm_a's pool is team_a's; rep_b1's is team_b's: pick two claimers of that pool.
         a, b = (org.rep_a1, org.rep_a2) if c.pool.unit_id == org.team_a.pk else (org.tm_b, org.rm_east)
-        results = _race(
+        results = race(
             [
                 lambda u=a: svc.customer_claim(actor=u, customer=c.pk),
                 lambda u=b: svc.customer_claim(actor=u, customer=c.pk),
@@ -79,7 +56,7 @@ def test_two_reps_claim_one_customer_exactly_one_wins(org):
 def test_a_rep_at_the_daily_limit_racing_claims(org):
     customers = [_released(org, org.tm_a) for _ in range(4)]
     policy = SimpleNamespace(value=PoolPolicy(claims_per_day=2, cooldown_days=0), version_id=None, ref="test")
-    results = _race(
+    results = race(
         [lambda c=c: svc.customer_claim(actor=org.rep_a1, customer=c.pk, pool_policy=policy) for c in customers]
     )
     won = [r for r in results if isinstance(r, Customer)]
