@@ -21,9 +21,11 @@ per-batch lookups take several times as long.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,9 +202,13 @@ def _existing(cursor, owner_id: int) -> None:
 _WORK: dict = {}
 CHUNK_ROWS = 5000  # rows a worker prepares at a time
 # Rows of the file checked and inserted at a time (whole worker chunks). 100,000 rows on two
-# cores: 13.7 s with 20,000, 14.4 s with 10,000 (more statements, each planned anew).
+# cores: 13.7 s with 20,000, 14.4 s with 10,000 (more statements, each planned anew). The
+# first chunk is one worker chunk, so the SQL starts as soon as the first rows are ready.
 SQL_CHUNK_ROWS = 20_000
 MERGE_EACH_CHUNK = True  # merge the GIN pending lists after each chunk (else once at the end)
+# Merge them on a connection of its own, in a thread, while the import's connection goes on
+# with the next chunk (else on the import's connection, between chunks).
+MERGE_IN_BACKGROUND = True
 
 
 def workers_for(rows: int) -> int:
@@ -265,6 +271,53 @@ def _merge_gin_pending_lists(cursor, tables: list[str]) -> None:
     )
     for (index,) in cursor.fetchall():
         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+
+
+class _BackgroundMerge:
+    """Merges the GIN pending lists of ``tables`` on a database connection of its own, in a
+    thread, each time :meth:`request` is called, while the import's connection goes on with
+    the next chunk: the merge is a third of the import's SQL, and the backend that runs the
+    import's statements is the critical path, while the other core idles once the workers
+    are done.
+
+    The pending list holds index entries, not row versions: moving them into the index needs
+    no sight of the import's uncommitted rows, and if the import rolls back, its entries
+    point at dead rows as any index entry of an aborted insert does (vacuum removes them).
+    An error here fails the import at its next chunk, or at the end."""
+
+    def __init__(self, tables: list[str]):
+        self.tables = tables
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="import-gin-merge", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while self._requests.get():
+                t = time.perf_counter()
+                with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                    _merge_gin_pending_lists(cursor, self.tables)
+                self.seconds += time.perf_counter() - t
+        except BaseException as exc:  # re-raised in the import's thread
+            self.error = exc
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def request(self) -> None:
+        self.check()
+        self._requests.put(True)
+
+    def stop(self) -> None:
+        """Wait for the merges asked for so far (on failure too: the thread must not outlive
+        the import)."""
+        self._requests.put(False)
+        self._thread.join()
 
 
 def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
@@ -333,9 +386,12 @@ def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
         places = max(0, cap - held) if cap is not None else 0
         counts_sql = "TRUE" if holding.value.count_active else f"status <> '{CustomerStatus.ACTIVE}'"
 
+        gin_tables = [Customer._meta.db_table, Contact._meta.db_table]
+        merger: _BackgroundMerge | None = None
+
         def run_chunk(lines: list[str]) -> None:
             """COPY one chunk's good rows into ``stg`` and check and insert them."""
-            nonlocal created, places
+            nonlocal created, places, merger
             t = time.perf_counter()
             cursor.execute("TRUNCATE stg, stg_ids")
             with raw.copy(f"COPY stg ({names}) FROM STDIN") as copy:
@@ -412,7 +468,13 @@ def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
             rejected.extend(cursor.fetchall())
             if MERGE_EACH_CHUNK:
                 t = time.perf_counter()
-                _merge_gin_pending_lists(cursor, [Customer._meta.db_table, Contact._meta.db_table])
+                if MERGE_IN_BACKGROUND:
+                    if merger is None:
+                        # Started once the worker processes exist: they are forked without it.
+                        merger = _BackgroundMerge(gin_tables)
+                    merger.request()
+                else:
+                    _merge_gin_pending_lists(cursor, gin_tables)
                 timings["merge_search_index"] += time.perf_counter() - t
 
         # Duplicates within the file are found here, in file order, as the prepared chunks
@@ -456,22 +518,29 @@ def customers_copy_import(ctx, *, workers: int | None = None) -> dict:
                 for key, value in spent.items():
                     timings[key] = timings.get(key, 0.0) + value
                 pending_rows += len(verdicts)
-                if pending_rows >= SQL_CHUNK_ROWS:
+                if pending_rows >= (SQL_CHUNK_ROWS if chunks else CHUNK_ROWS):
                     if pending:
                         run_chunk(pending)
                         chunks += 1
                     pending, pending_rows = [], 0
+            if pending:
+                run_chunk(pending)
+                chunks += 1
         finally:
             prepared.close()  # a failed chunk: the worker processes end here, not at garbage collection
-        if pending:
-            run_chunk(pending)
-            chunks += 1
+            if merger is not None:
+                t = time.perf_counter()
+                merger.stop()
+                timings["merge_search_index"] += time.perf_counter() - t
+                timings["merge_in_background"] = merger.seconds
+        if merger is not None:
+            merger.check()
         timings["dedupe_in_file"] = in_file
         timings["waiting_for_workers"] = waited
         timings["chunks"] = chunks
         if not MERGE_EACH_CHUNK:
             t = time.perf_counter()
-            _merge_gin_pending_lists(cursor, [Customer._meta.db_table, Contact._meta.db_table])
+            _merge_gin_pending_lists(cursor, gin_tables)
             timings["merge_search_index"] = time.perf_counter() - t
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         timings["prepare_copy_check_insert"] = time.perf_counter() - t_all

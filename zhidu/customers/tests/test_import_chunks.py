@@ -7,6 +7,8 @@ leaves nothing of the earlier ones."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection
 
@@ -71,6 +73,7 @@ def test_duplicates_across_chunk_boundaries_and_the_cap_equal_the_python_path(or
     job1 = _run(org, content, use_copy=True)
     assert job1.status == "done", job1.error
     assert job1.options["timings"]["chunks"] >= 10  # the rows really went in two at a time
+    assert "merge_in_background" in job1.options["timings"]  # the search index merged on its own connection
     created1, rejected1 = _created(job1), rejected_rows(job1)[1:]
     by_name = {r[3]: r[2] for r in rejected1}
     assert "row 3" in by_name["跨块乙"] and "phone" in by_name["跨块乙"]
@@ -93,7 +96,10 @@ def test_duplicates_across_chunk_boundaries_and_the_cap_equal_the_python_path(or
     )
 
 
-def test_a_failure_in_a_later_chunk_writes_nothing(org, tiny_chunks, monkeypatch):
+@pytest.mark.parametrize("background", [True, False], ids=["merge-in-a-thread", "merge-in-line"])
+def test_a_failure_in_a_later_chunk_writes_nothing(org, tiny_chunks, monkeypatch, background):
+    """Also when the failure is the GIN merge on the merging thread's own connection: it
+    fails the import at its next chunk, and the thread ends with it."""
     real = import_bulk._merge_gin_pending_lists
     calls = []
 
@@ -104,7 +110,9 @@ def test_a_failure_in_a_later_chunk_writes_nothing(org, tiny_chunks, monkeypatch
         real(cursor, tables)
 
     monkeypatch.setattr(import_bulk, "MERGE_EACH_CHUNK", True)
+    monkeypatch.setattr(import_bulk, "MERGE_IN_BACKGROUND", background)
     monkeypatch.setattr(import_bulk, "_merge_gin_pending_lists", fail_on_the_third_chunk)
+    threads = threading.active_count()
     customers, contacts = Customer.objects.count(), Contact.objects.count()
     job = _run(org, csv_bytes(ROWS, HEADER), use_copy=True)
     assert job.status == "failed" and "disk full" in job.error
@@ -112,3 +120,4 @@ def test_a_failure_in_a_later_chunk_writes_nothing(org, tiny_chunks, monkeypatch
     assert (Customer.objects.count(), Contact.objects.count()) == (customers, contacts)
     assert not AuditEvent.objects.filter(action="customer.import").exists()
     assert not ImportJob.objects.filter(pk=job.pk, created_rows__gt=0).exists()
+    assert threading.active_count() == threads
