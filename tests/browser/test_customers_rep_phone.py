@@ -103,3 +103,25 @@ def test_check_in_without_location_is_flagged_on_a_phone(signed_in, org):
     expect(page.get_by_test_id("check-in")).to_be_visible()
     ci = VisitCheckIn.objects.get()
     assert ci.flagged and ("no location" in ci.flag_reason or "未获取位置" in ci.flag_reason)
+
+
+def test_customer_search_on_a_phone_keeps_the_results_in_view(signed_in, org):
+    """On a phone the customer list shows the search and the results first; the other
+    filters fold behind "More filters", and start open when one of them is set."""
+    from zhidu.customers.tests.factories import ContactFactory
+
+    mine = customer(org.rep_a1, name="尾号查找测试有限公司")
+    ContactFactory(customer=mine, name="侯博倩", phone="13895099956")
+    customer(org.rep_a1, name="另一家测试有限公司")
+    page = signed_in(org.rep_a1, viewport=PHONE)
+    page.goto("/customers/")
+    expect(page.locator("#id_status")).to_be_hidden()
+    page.get_by_test_id("customer-search").press_sequentially("9956")  # the last digits of a contact's phone
+    expect(page.locator("#customer-results")).to_contain_text("尾号查找测试有限公司")
+    expect(page.locator("#customer-results")).not_to_contain_text("另一家测试有限公司")
+    assert page.get_by_text("尾号查找测试有限公司").bounding_box()["y"] < PHONE["height"]  # no scrolling past filters
+    no_overflow(page, "customer-search")
+    page.get_by_test_id("customer-more-filters-toggle").click()
+    expect(page.locator("#id_status")).to_be_visible()
+    page.goto("/customers/?tier=C")
+    expect(page.locator("#id_tier")).to_be_visible()

@@ -47,6 +47,12 @@ def can_view(user) -> bool:
     return has_perm(user, OT, Action.VIEW)
 
 
+def _more_filters_set(params) -> bool:
+    """Whether a filter other than the search is set: then the folded filters of a phone's
+    screen start open, so a filter in force is never hidden."""
+    return any(v for k, v in params.items() if k not in ("q", "page", "ordering"))
+
+
 def _sort_links(current: str) -> dict[str, str]:
     return {f: (f"-{f}" if current == f else f) for f in ("name", "created", "protected_until", "last_follow_up")}
 
@@ -66,6 +72,7 @@ def customer_list(request):
         "page": page,
         "filter_form": tabler(filterset.form),
         "filter_error": error,
+        "more_filters_set": _more_filters_set(request.GET),
         "ordering": request.GET.get("ordering", ""),
         "sort": _sort_links(request.GET.get("ordering", "")),
         "can_create": has_perm(request.user, OT, Action.CREATE),
