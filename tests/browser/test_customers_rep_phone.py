@@ -125,3 +125,18 @@ def test_customer_search_on_a_phone_keeps_the_results_in_view(signed_in, org):
     expect(page.locator("#id_status")).to_be_visible()
     page.goto("/customers/?tier=C")
     expect(page.locator("#id_tier")).to_be_visible()
+
+
+def test_lead_list_on_a_phone_folds_its_filters_too(signed_in, org):
+    from zhidu.customers.tests.factories import LeadFactory
+
+    LeadFactory(company="折叠筛选线索公司", owner=org.rep_a1, owner_unit=org.team_a)
+    page = signed_in(org.rep_a1, viewport=PHONE)
+    page.goto("/customers/leads/")
+    expect(page.locator("#lead-results")).to_contain_text("折叠筛选线索公司")
+    expect(page.get_by_test_id("lead-more-filters")).to_be_hidden()
+    no_overflow(page, "lead-list")
+    page.get_by_test_id("lead-more-filters-toggle").click()
+    expect(page.get_by_test_id("lead-more-filters")).to_be_visible()
+    page.goto("/customers/leads/?status=new")
+    expect(page.get_by_test_id("lead-more-filters")).to_be_visible()  # a filter in force is never folded away

@@ -90,3 +90,17 @@ def query_to_data(query) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+def filters_beyond_search(filterset: django_filters.FilterSet, search: str = "q") -> bool:
+    """Whether a filter other than the search box (and the sort order) is set. A list page
+    folds those filters away on a phone's screen and starts them open when this is true,
+    so a filter in force is never hidden."""
+    data = filterset.data or {}
+    for name, flt in filterset.filters.items():
+        if name == search or isinstance(flt, django_filters.OrderingFilter):
+            continue
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        if any(v not in (None, "") for v in values):
+            return True
+    return False

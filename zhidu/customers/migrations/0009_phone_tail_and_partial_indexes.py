@@ -16,6 +16,11 @@ The four keep their names, and the models still declare them as full indexes, wh
 what SQLite keeps: its planner uses a partial index only when the query repeats the
 index's condition word for word (and a table SQLite rebuilds gets its indexes back from
 the models). The phone-tail indexes are PostgreSQL's only, like the gram indexes of 0001.
+
+Plain ``CREATE INDEX``, inside the migration's transaction: writes to customers and contacts
+wait while it runs (4.2 s for the whole migration at 95,534 customers and as many contacts
+on the 2-core bench machine; about a minute at a million). Run it outside working hours on
+a large database.
 """
 
 from django.db import migrations

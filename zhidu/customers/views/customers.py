@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhidu.core.errors import ApplicationError, ValidationError
+from zhidu.core.filters import filters_beyond_search
 from zhidu.core.pagination import paginate
 from zhidu.org.choices import Action
 from zhidu.org.permissions import has_perm
@@ -47,12 +48,6 @@ def can_view(user) -> bool:
     return has_perm(user, OT, Action.VIEW)
 
 
-def _more_filters_set(params) -> bool:
-    """Whether a filter other than the search is set: then the folded filters of a phone's
-    screen start open, so a filter in force is never hidden."""
-    return any(v for k, v in params.items() if k not in ("q", "page", "ordering"))
-
-
 def _sort_links(current: str) -> dict[str, str]:
     return {f: (f"-{f}" if current == f else f) for f in ("name", "created", "protected_until", "last_follow_up")}
 
@@ -72,7 +67,7 @@ def customer_list(request):
         "page": page,
         "filter_form": tabler(filterset.form),
         "filter_error": error,
-        "more_filters_set": _more_filters_set(request.GET),
+        "more_filters_set": filters_beyond_search(filterset),
         "ordering": request.GET.get("ordering", ""),
         "sort": _sort_links(request.GET.get("ordering", "")),
         "can_create": has_perm(request.user, OT, Action.CREATE),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhidu.core.errors import ApplicationError, NotFound, ValidationError
+from zhidu.core.filters import filters_beyond_search
 from zhidu.core.masking import email_for, phone_for
 from zhidu.core.pagination import paginate
 from zhidu.org.choices import Action
@@ -146,6 +147,7 @@ def lead_list(request):
         "scope_filters": scope_filters,
         "filter_form": tabler(filterset.form),
         "filter_error": error,
+        "more_filters_set": filters_beyond_search(filterset),
         "can_create": has_perm(request.user, OT, Action.CREATE),
         "can_assign": can_assign,
         "people": list(people_for_assign(request.user)) if can_assign else [],
