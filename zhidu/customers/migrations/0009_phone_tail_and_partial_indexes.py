@@ -19,7 +19,7 @@ the models). The phone-tail indexes are PostgreSQL's only, like the gram indexes
 
 Plain ``CREATE INDEX``, inside the migration's transaction: writes to customers and contacts
 wait while it runs (4.2 s for the whole migration at 95,534 customers and as many contacts
-on the 2-core bench machine; about a minute at a million). Run it outside working hours on
+on the 2-core bench machine, Django start included; estimated under a minute at a million). Run it outside working hours on
 a large database.
 """
 
